@@ -1,0 +1,76 @@
+"""Named run sizes for the chapters.
+
+Every chapter has a ``parameters`` cell with a ``profile`` name. ``"smoke"`` runs each
+chapter in seconds (tests); ``"full"`` runs it at the sizes the book quotes. The profile a
+chapter runs at is, highest precedence first: a value papermill injects, the environment
+variable ``RGBOOK_PROFILE`` (for a whole book build), the cell's default ``"full"``.
+"""
+
+from __future__ import annotations
+
+import os
+from types import MappingProxyType
+from typing import Any
+
+#: The environment variable that selects a profile for a whole book build.
+ENV_VAR = "RGBOOK_PROFILE"
+
+PROFILE_NAMES = ("smoke", "full")
+
+_SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
+    "errata": {
+        "smoke": {"n_visible": 6, "n_hidden": 3},
+        "full": {"n_visible": 10, "n_hidden": 4},
+    },
+    "variational_rg": {
+        "smoke": {"n_spins": 8, "coupling_K": 0.5, "n_strengths": 6},
+        "full": {"n_spins": 12, "coupling_K": 0.5, "n_strengths": 41},
+    },
+    "rbm": {
+        "smoke": {"n_visible": 6, "n_hidden": 3, "n_gibbs_samples": 2_000, "gibbs_steps": 200},
+        "full": {"n_visible": 10, "n_hidden": 4, "n_gibbs_samples": 50_000, "gibbs_steps": 500},
+    },
+    "mapping": {
+        "smoke": {"visible_sizes": (6, 7), "hidden_sizes": (3,), "trials_per_size": 2, "n_scales": 9},
+        "full": {"visible_sizes": (6, 7, 8, 9, 10), "hidden_sizes": (3, 4, 5), "trials_per_size": 8, "n_scales": 61},
+    },
+}
+
+
+def default_profile() -> str:
+    """The profile named by ``RGBOOK_PROFILE``, or ``"full"`` when it is unset."""
+    return check_profile(os.environ.get(ENV_VAR, "full"))
+
+
+def check_profile(profile: object) -> str:
+    """Return ``profile`` if it is a known profile name, else raise."""
+    if not isinstance(profile, str):
+        raise TypeError(f"profile must be a string; got {type(profile).__name__}")
+    if profile not in PROFILE_NAMES:
+        raise ValueError(f"profile must be one of {PROFILE_NAMES}; got {profile!r}")
+    return profile
+
+
+def settings(chapter: str, profile: str) -> MappingProxyType:
+    """The sizes a chapter runs at under a profile (a read-only mapping).
+
+    Parameters
+    ----------
+    chapter : str
+        The chapter's key, e.g. ``"mapping"``.
+    profile : {"smoke", "full"}
+
+    Raises
+    ------
+    ValueError
+        For an unknown chapter or profile.
+    """
+    if chapter not in _SETTINGS:
+        raise ValueError(f"chapter must be one of {sorted(_SETTINGS)}; got {chapter!r}")
+    return MappingProxyType(dict(_SETTINGS[chapter][check_profile(profile)]))
+
+
+def settings_table(chapter: str, profile: str) -> str:
+    """The settings as a Markdown table, for display under a chapter's parameters cell."""
+    rows = [f"| `{key}` | {value} |" for key, value in settings(chapter, profile).items()]
+    return "\n".join([f"| setting (profile `{profile}`) | value |", "|---|---|", *rows])

@@ -1,0 +1,428 @@
+"""The variational renormalization group, computed exactly by enumeration.
+
+Conventions (see the chapter "Variational renormalization group"):
+
+* A *Hamiltonian* is a callable taking spins of shape ``(..., N)`` to energies of shape
+  ``(...)``, in units of k_B T, with :math:`P(v) = e^{-H(v)}/Z`.
+* A *kernel* is a callable :math:`T(v, h)` taking visible states ``(..., N)`` and hidden
+  states ``(..., M)`` whose batch shapes broadcast, returning ``(...)``.
+* The coarse Hamiltonian is :math:`e^{-H^{RG}(h)} = \\mathrm{Tr}_v\\, e^{T(v,h) - H(v)}`.
+
+Everything is enumerated, so systems are limited to a few tens of spins in total.
+
+References
+----------
+P. Mehta and D. J. Schwab, "An exact mapping between the Variational Renormalization
+Group and Deep Learning", arXiv:1410.3831 (2014).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Mapping
+
+import numpy as np
+from scipy.special import logsumexp
+
+from ._validate import check_int, check_real, check_units, rng_from
+from .exact import configurations, kl_divergence
+from .rbm import RBM
+
+Kernel = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+# Joint enumerations beyond this many (v, h) pairs would take minutes and gigabytes.
+MAX_JOINT_UNITS = 22
+
+
+class Hamiltonian:
+    """A spin Hamiltonian with multi-spin couplings,
+
+    .. math:: H(v) = c - \\sum_S K_S \\prod_{i \\in S} v_i ,
+
+    where each key ``S`` of ``couplings`` is a tuple of distinct site indices.
+
+    Parameters
+    ----------
+    n_spins : int
+        Number of sites N.
+    couplings : mapping from tuple of int to float
+        ``{(i,): K_i, (i, j): K_ij, (i, j, k): K_ijk, ...}``.
+    constant : float
+        The additive constant c (it sets Z but not P).
+
+    Examples
+    --------
+    >>> H = Hamiltonian(2, {(0, 1): 0.5})
+    >>> H(np.array([[1, 1], [1, -1]]))
+    array([-0.5,  0.5])
+    """
+
+    def __init__(self, n_spins: int, couplings: Mapping[tuple[int, ...], float], constant: float = 0.0) -> None:
+        self.n_spins = check_int(n_spins, "n_spins", minimum=1)
+        if not isinstance(couplings, Mapping):
+            raise TypeError(f"couplings must be a mapping from site tuples to floats; got {type(couplings).__name__}")
+        self.couplings: dict[tuple[int, ...], float] = {}
+        for key, value in couplings.items():
+            if not isinstance(key, tuple) or not key:
+                raise ValueError(f"each coupling key must be a non-empty tuple of site indices; got {key!r}")
+            sites = tuple(check_int(i, "site index", minimum=0, maximum=self.n_spins - 1) for i in key)
+            if len(set(sites)) != len(sites):
+                raise ValueError(f"coupling key {key!r} repeats a site")
+            self.couplings[tuple(sorted(sites))] = check_real(value, f"coupling {key!r}")
+        self.constant = check_real(constant, "constant")
+
+    def __call__(self, v: np.ndarray) -> np.ndarray:
+        v = np.asarray(v)
+        if v.dtype.kind not in "biuf":
+            raise TypeError(f"spins must be numeric; got dtype {v.dtype}")
+        if v.ndim < 1 or v.shape[-1] != self.n_spins:
+            raise ValueError(f"spins must have last axis of length {self.n_spins}; got shape {v.shape}")
+        v = v.astype(np.float64)
+        energy = np.full(v.shape[:-1], self.constant)
+        for sites, k in self.couplings.items():
+            energy -= k * np.prod(v[..., list(sites)], axis=-1)
+        return energy
+
+    def shifted(self, delta: float) -> Hamiltonian:
+        """The same couplings with the constant increased by ``delta``."""
+        return Hamiltonian(self.n_spins, self.couplings, self.constant + check_real(delta, "delta"))
+
+    def __repr__(self) -> str:
+        return f"Hamiltonian(n_spins={self.n_spins}, {len(self.couplings)} couplings, constant={self.constant:g})"
+
+
+def random_hamiltonian(
+    n_spins: int, *, max_order: int = 3, scale: float = 0.3, seed: int | np.random.Generator | None = None
+) -> Hamiltonian:
+    """A Hamiltonian with Gaussian couplings on every set of 1 to ``max_order`` sites.
+
+    Parameters
+    ----------
+    n_spins : int
+    max_order : int
+        Largest number of spins in one term (3: fields, pairs and triples).
+    scale : float
+        Standard deviation of each coupling.
+    seed : int, numpy Generator or None
+
+    Returns
+    -------
+    Hamiltonian
+    """
+    n_spins = check_int(n_spins, "n_spins", minimum=1)
+    max_order = check_int(max_order, "max_order", minimum=1, maximum=n_spins)
+    scale = check_real(scale, "scale", positive=True)
+    rng = rng_from(seed)
+    couplings = {
+        sites: float(scale * rng.standard_normal())
+        for order in range(1, max_order + 1)
+        for sites in itertools.combinations(range(n_spins), order)
+    }
+    return Hamiltonian(n_spins, couplings)
+
+
+def rbm_kernel(rbm: RBM, hamiltonian: Callable[[np.ndarray], np.ndarray]) -> Kernel:
+    """The Mehta–Schwab kernel :math:`T(v, h) = -E(v, h) + H(v)` of an RBM and a Hamiltonian.
+
+    Parameters
+    ----------
+    rbm : RBM
+        Supplies E(v, h) = -a·v - b·h - vᵀWh.
+    hamiltonian : callable
+        The data Hamiltonian H(v), on the RBM's visible units.
+
+    Returns
+    -------
+    callable
+        ``T(v, h)`` broadcasting over batch axes.
+    """
+    if not isinstance(rbm, RBM):
+        raise TypeError(f"rbm must be an RBM; got {type(rbm).__name__}")
+    if not callable(hamiltonian):
+        raise TypeError("hamiltonian must be callable, mapping spins (..., N) to energies (...)")
+    W, a, b = rbm.W, rbm.a, rbm.b
+
+    def kernel(v: np.ndarray, h: np.ndarray) -> np.ndarray:
+        v = np.asarray(v, dtype=np.float64)
+        h = np.asarray(h, dtype=np.float64)
+        minus_energy = v @ a + h @ b + np.einsum("...i,ij,...j->...", v, W, h)
+        # A Hamiltonian takes a flat batch (n, N); evaluate once per distinct v, then broadcast.
+        energy = np.asarray(hamiltonian(v.reshape(-1, v.shape[-1])), dtype=np.float64).reshape(v.shape[:-1])
+        return minus_energy + energy
+
+    return kernel
+
+
+def _enumerate(n_visible: int, n_hidden: int, units: str) -> tuple[np.ndarray, np.ndarray]:
+    n_visible = check_int(n_visible, "n_visible", minimum=1)
+    n_hidden = check_int(n_hidden, "n_hidden", minimum=1)
+    if n_visible + n_hidden > MAX_JOINT_UNITS:
+        raise ValueError(
+            f"n_visible + n_hidden must be at most {MAX_JOINT_UNITS} for enumeration; got {n_visible + n_hidden}"
+        )
+    units = check_units(units)
+    return configurations(n_visible, units), configurations(n_hidden, units)
+
+
+def kernel_table(kernel: Kernel, n_visible: int, n_hidden: int, units: str = "spin") -> np.ndarray:
+    """:math:`T(v, h)` for every pair of states.
+
+    Returns
+    -------
+    ndarray of float64, shape (2**n_visible, 2**n_hidden)
+        Rows follow ``configurations(n_visible, units)``, columns ``configurations(n_hidden, units)``.
+        Entries may be ``-inf`` (a forbidden pair, as in decimation).
+    """
+    if not callable(kernel):
+        raise TypeError("kernel must be callable as T(v, h)")
+    vs, hs = _enumerate(n_visible, n_hidden, units)
+    table = np.asarray(kernel(vs[:, None, :], hs[None, :, :]), dtype=np.float64)
+    if table.shape != (len(vs), len(hs)):
+        raise ValueError(
+            f"kernel must broadcast over batches; returned shape {table.shape}, expected {(len(vs), len(hs))}"
+        )
+    if np.any(np.isnan(table)) or np.any(table == np.inf):
+        raise ValueError("kernel returned NaN or +inf")
+    return table
+
+
+def conditional_kernel(rbm: RBM) -> Kernel:
+    """The normalised kernel :math:`T(v, h) = \\ln p_\\lambda(h \\mid v)` of an RBM.
+
+    It satisfies the trace condition for every RBM, whatever the data.
+    """
+    if not isinstance(rbm, RBM):
+        raise TypeError(f"rbm must be an RBM; got {type(rbm).__name__}")
+
+    def kernel(v: np.ndarray, h: np.ndarray) -> np.ndarray:
+        x = np.asarray(v, dtype=np.float64) @ rbm.W + rbm.b
+        log_norm = rbm._log_sum_unit(x).sum(axis=-1)
+        return (np.asarray(h, dtype=np.float64) * x).sum(axis=-1) - log_norm
+
+    return kernel
+
+
+def _energies(hamiltonian: Callable[[np.ndarray], np.ndarray], n_visible: int, units: str) -> np.ndarray:
+    if not callable(hamiltonian):
+        raise TypeError("hamiltonian must be callable, mapping spins (..., N) to energies (...)")
+    e = np.asarray(hamiltonian(configurations(n_visible, units)), dtype=np.float64)
+    if e.shape != (2**n_visible,) or not np.all(np.isfinite(e)):
+        raise ValueError(f"hamiltonian must return {2**n_visible} finite energies for the enumerated states")
+    return e
+
+
+def log_trace(kernel: Kernel, n_visible: int, n_hidden: int, units: str = "spin") -> np.ndarray:
+    """:math:`\\ln \\mathrm{Tr}_h\\, e^{T(v, h)}` for every visible state ``v``.
+
+    The transformation is exact (the trace condition) when this is zero for every ``v``.
+
+    Returns
+    -------
+    ndarray of float64, shape (2**n_visible,)
+    """
+    return logsumexp(kernel_table(kernel, n_visible, n_hidden, units), axis=1)
+
+
+def coarse_hamiltonian(
+    kernel: Kernel, hamiltonian: Callable[[np.ndarray], np.ndarray], n_visible: int, n_hidden: int, units: str = "spin"
+) -> np.ndarray:
+    """The coarse Hamiltonian :math:`H^{RG}(h) = -\\ln \\mathrm{Tr}_v\\, e^{T(v,h) - H(v)}` of every ``h``.
+
+    Returns
+    -------
+    ndarray of float64, shape (2**n_hidden,)
+        In the order of ``configurations(n_hidden, units)``.
+    """
+    table = kernel_table(kernel, n_visible, n_hidden, units)
+    return -logsumexp(table - _energies(hamiltonian, n_visible, units)[:, None], axis=0)
+
+
+def free_energies(
+    kernel: Kernel, hamiltonian: Callable[[np.ndarray], np.ndarray], n_visible: int, n_hidden: int, units: str = "spin"
+) -> tuple[float, float]:
+    """The free energies :math:`F^v = -\\ln \\mathrm{Tr}_v e^{-H}` and :math:`F^h = -\\ln \\mathrm{Tr}_h e^{-H^{RG}}`.
+
+    Their difference :math:`\\Delta F = F^h - F^v` vanishes when the trace condition holds.
+
+    Returns
+    -------
+    F_v, F_h : float
+    """
+    f_v = -float(logsumexp(-_energies(hamiltonian, n_visible, units)))
+    f_h = -float(logsumexp(-coarse_hamiltonian(kernel, hamiltonian, n_visible, n_hidden, units)))
+    return f_v, f_h
+
+
+def mutual_information(
+    kernel: Kernel, hamiltonian: Callable[[np.ndarray], np.ndarray], n_visible: int, n_hidden: int, units: str = "spin"
+) -> float:
+    """Mutual information (nats) between v and h under :math:`P(v)\\, e^{T(v,h)}`.
+
+    The kernel must satisfy the trace condition, so that :math:`e^{T(v, h)}` is a conditional
+    distribution of h given v.
+
+    Raises
+    ------
+    ValueError
+        If :math:`\\mathrm{Tr}_h e^{T}` differs from 1 by more than 1e-9 for some v.
+    """
+    table = kernel_table(kernel, n_visible, n_hidden, units)
+    trace = logsumexp(table, axis=1)
+    if np.max(np.abs(trace)) > 1e-9:
+        raise ValueError(f"kernel violates the trace condition (max |ln Tr_h e^T| = {np.max(np.abs(trace)):.3g})")
+    e = _energies(hamiltonian, n_visible, units)
+    log_pv = -e - logsumexp(-e)
+    log_joint = log_pv[:, None] + table
+    log_ph = logsumexp(log_joint, axis=0)
+    joint = np.exp(log_joint)
+    mask = joint > 0
+    terms = log_joint - log_pv[:, None] - log_ph[None, :]
+    return float(np.sum(joint[mask] * terms[mask]))
+
+
+def rbm_hamiltonian(rbm: RBM, constant: float = 0.0) -> Callable[[np.ndarray], np.ndarray]:
+    """The Hamiltonian :math:`H(v) = H^{RBM}(v) + c` that the RBM represents exactly (KL = 0).
+
+    With ``constant`` c, :math:`Z = e^{-c} Z_\\lambda`.
+    """
+    if not isinstance(rbm, RBM):
+        raise TypeError(f"rbm must be an RBM; got {type(rbm).__name__}")
+    c = check_real(constant, "constant")
+    return lambda v: rbm.free_energy(v) + c
+
+
+def mapping_check(rbm: RBM, hamiltonian: Callable[[np.ndarray], np.ndarray]) -> dict[str, float]:
+    """Check the identities of the Mehta–Schwab mapping by enumerating every (v, h).
+
+    With :math:`T = -E + H` (:func:`rbm_kernel`), it compares, each by an independent route:
+
+    * ``coarse``: :math:`\\max_h |H^{RG}(h) - H^{RBM}(h)|` (the mapping theorem);
+    * ``kernel``: :math:`\\max_{v,h} |T(v,h) - [\\ln p(h|v) + H(v) - H^{RBM}(v)]|`, with
+      :math:`p(h|v)` normalised from the joint energies;
+    * ``trace``: :math:`\\max_v |\\ln \\mathrm{Tr}_h e^{T} - [H(v) - H^{RBM}(v)]|`;
+    * ``kl_identity``: :math:`|KL - [\\ln(Z_\\lambda/Z) - \\langle \\ln \\mathrm{Tr}_h e^{T}\\rangle_P]|`.
+
+    Parameters
+    ----------
+    rbm : RBM
+        At most 22 units in total.
+    hamiltonian : callable
+        Maps spins (n, n_visible), in the RBM's encoding, to energies (n,).
+
+    Returns
+    -------
+    dict of str to float
+        The four deviations above, and ``kl`` (KL(P‖p) in nats), ``trace_spread`` (max − min over v
+        of ln Tr_h e^T), ``log_trace_mean`` (its mean over P) and ``delta_f`` (F^h − F^v).
+    """
+    kernel = rbm_kernel(rbm, hamiltonian)
+    n, m, units = rbm.n_visible, rbm.n_hidden, rbm.units
+    vs, hs = _enumerate(n, m, units)
+    table = kernel_table(kernel, n, m, units)
+    e_v = _energies(hamiltonian, n, units)
+    f_v = rbm.free_energy(vs)
+    f_h = rbm.hidden_free_energy(hs)
+    vf, hf = vs.astype(np.float64), hs.astype(np.float64)
+    minus_joint = (vf @ rbm.a)[:, None] + (hf @ rbm.b)[None, :] + vf @ rbm.W @ hf.T
+    log_cond = minus_joint - logsumexp(minus_joint, axis=1, keepdims=True)
+    h_rg = -logsumexp(table - e_v[:, None], axis=0)
+    log_tr = logsumexp(table, axis=1)
+    log_z = float(logsumexp(-e_v))
+    log_z_model = rbm.log_partition()
+    log_p = -e_v - log_z
+    kl = kl_divergence(log_p, -f_v - log_z_model)
+    mean_log_tr = float(np.exp(log_p) @ log_tr)
+    return {
+        "coarse": float(np.max(np.abs(h_rg - f_h))),
+        "kernel": float(np.max(np.abs(table - (log_cond + (e_v - f_v)[:, None])))),
+        "trace": float(np.max(np.abs(log_tr - (e_v - f_v)))),
+        "kl_identity": abs(kl - (log_z_model - log_z - mean_log_tr)),
+        "kl": kl,
+        "trace_spread": float(np.ptp(log_tr)),
+        "log_trace_mean": mean_log_tr,
+        "delta_f": log_z - log_z_model,
+    }
+
+
+def block_spin_kernel(n_visible: int, block: int, strength: float) -> Kernel:
+    """Kadanoff's normalised block-spin kernel on contiguous blocks of ``block`` spins.
+
+    .. math:: T_\\lambda(v, h) = \\sum_j \\big[\\lambda h_j m_j - \\ln(2\\cosh \\lambda m_j)\\big],
+              \\qquad m_j = \\sum_{i \\in \\text{block } j} v_i ,
+
+    so each coarse spin follows its block's total with a "temperature" 1/λ: λ = 0 ignores the
+    fine spins, λ → ∞ is the majority rule (ties broken at random for even blocks). The
+    kernel satisfies the trace condition for every λ.
+
+    Parameters
+    ----------
+    n_visible : int
+        Number of fine spins, a multiple of ``block``.
+    block : int
+        Spins per block, at least 2.
+    strength : float
+        λ ≥ 0.
+
+    Returns
+    -------
+    callable
+        ``T(v, h)`` for spin states, with ``n_visible // block`` hidden spins.
+
+    References
+    ----------
+    L. P. Kadanoff, A. Houghton and M. C. Yalabik, "Variational approximations for
+    renormalization group transformations", J. Stat. Phys. 14, 171 (1976).
+    """
+    n_visible = check_int(n_visible, "n_visible", minimum=2)
+    block = check_int(block, "block", minimum=2)
+    if n_visible % block:
+        raise ValueError(f"n_visible ({n_visible}) must be a multiple of block ({block})")
+    lam = check_real(strength, "strength")
+    if lam < 0:
+        raise ValueError(f"strength must be non-negative; got {lam}")
+
+    def kernel(v: np.ndarray, h: np.ndarray) -> np.ndarray:
+        v = np.asarray(v, dtype=np.float64)
+        m = v.reshape(*v.shape[:-1], n_visible // block, block).sum(axis=-1)
+        x = lam * m
+        return (np.asarray(h, dtype=np.float64) * x).sum(axis=-1) - np.logaddexp(x, -x).sum(axis=-1)
+
+    return kernel
+
+
+def expand_hamiltonian(energies: np.ndarray, n_spins: int, *, tol: float = 1e-12) -> Hamiltonian:
+    """Write a function of N spins as a multi-spin Hamiltonian, :math:`c - \\sum_S K_S \\prod_{i\\in S} s_i`.
+
+    Every function of ±1 spins has exactly one such expansion; the coefficients are
+    :math:`K_S = -2^{-N} \\sum_s H(s) \\prod_{i\\in S} s_i`, computed here by a fast
+    Walsh–Hadamard transform in :math:`O(N 2^N)`.
+
+    Parameters
+    ----------
+    energies : array of float, shape (2**n_spins,)
+        H(s) for every state, in the order of ``configurations(n_spins)``.
+    n_spins : int
+    tol : float
+        Couplings smaller than this in magnitude are dropped.
+
+    Returns
+    -------
+    Hamiltonian
+    """
+    n_spins = check_int(n_spins, "n_spins", minimum=1, maximum=24)
+    e = np.asarray(energies, dtype=np.float64)
+    if e.shape != (2**n_spins,) or not np.all(np.isfinite(e)):
+        raise ValueError(f"energies must be {2**n_spins} finite values (one per state); got shape {e.shape}")
+    c = e.reshape((2,) * n_spins)
+    for axis in range(n_spins):
+        # Index 0 is s = -1 and 1 is s = +1 on this axis: split into even and odd parts.
+        minus, plus = np.take(c, 0, axis=axis), np.take(c, 1, axis=axis)
+        c = np.stack([(plus + minus) / 2, (plus - minus) / 2], axis=axis)
+    flat = c.reshape(-1)
+    masks = configurations(n_spins, "binary").astype(bool)
+    couplings = {
+        tuple(int(i) for i in np.flatnonzero(mask)): -float(value)
+        for mask, value in zip(masks[1:], flat[1:], strict=True)
+        if abs(value) > tol
+    }
+    return Hamiltonian(n_spins, couplings, constant=float(flat[0]))

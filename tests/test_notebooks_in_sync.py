@@ -1,0 +1,52 @@
+"""The chapters (book/*.md) and their paired notebooks (notebooks/*.ipynb) must not drift."""
+
+from pathlib import Path
+
+import jupytext
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def chapter_sources() -> list[Path]:
+    out = []
+    for path in sorted((ROOT / "book").glob("*.md")):
+        head = path.read_text(encoding="utf-8").split("\n---\n", 1)[0]
+        if head.startswith("---\n") and "\njupytext:" in head:
+            out.append(path)
+    return out
+
+
+def cell_view(nb) -> list[tuple]:
+    return [(c.cell_type, c.source.strip(), dict(c.get("metadata", {}))) for c in nb.cells]
+
+
+def test_there_are_chapter_notebooks():
+    assert len(chapter_sources()) >= 3
+
+
+def test_every_notebook_has_a_chapter():
+    stems = {p.stem for p in chapter_sources()}
+    orphans = [p.name for p in (ROOT / "notebooks").glob("*.ipynb") if p.stem not in stems]
+    assert not orphans, f"notebooks without a chapter in book/: {orphans} (run `make sync`)"
+
+
+@pytest.mark.parametrize("md", chapter_sources(), ids=lambda p: p.stem)
+def test_notebook_matches_its_chapter(md):
+    ipynb = ROOT / "notebooks" / f"{md.stem}.ipynb"
+    assert ipynb.exists(), f"{ipynb.name} is missing: run `make sync`"
+    committed = nbformat.read(ipynb, as_version=4)
+    assert cell_view(committed) == cell_view(jupytext.read(md)), f"{ipynb.name} drifted from {md.name}: `make sync`"
+    for cell in committed.cells:
+        if cell.cell_type == "code":
+            assert not cell.outputs, f"{ipynb.name} has outputs committed"
+
+
+@pytest.mark.parametrize("md", chapter_sources(), ids=lambda p: p.stem)
+def test_chapter_has_a_parameters_cell_with_profile_and_seed(md):
+    nb = jupytext.read(md)
+    tagged = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(tagged) == 1, "exactly one cell must be tagged `parameters`"
+    source = tagged[0].source
+    assert 'os.environ.get("RGBOOK_PROFILE", "full")' in source and "seed =" in source

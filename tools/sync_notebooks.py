@@ -1,0 +1,57 @@
+"""Write notebooks/NAME.ipynb (outputs stripped) from each chapter book/NAME.md.
+
+The Markdown chapter is the source that is reviewed; the notebook is its paired form for
+papermill, nbval and Colab. tests/test_notebooks_in_sync.py fails if the two drift.
+
+Usage: python tools/sync_notebooks.py [--list]
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import jupytext
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def chapters() -> list[Path]:
+    """The Markdown notebooks in book/: the .md files whose front matter has a jupytext header."""
+    out = []
+    for path in sorted((ROOT / "book").glob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        if text.startswith("---\n") and "\njupytext:" in text.split("\n---\n", 1)[0]:
+            out.append(path)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--list", action="store_true", help="print the chapter notebooks and exit")
+    args = parser.parse_args()
+    if args.list:
+        print("\n".join(str(p.relative_to(ROOT)) for p in chapters()))
+        return
+    target = ROOT / "notebooks"
+    target.mkdir(exist_ok=True)
+    wanted = set()
+    for md in chapters():
+        nb = jupytext.read(md)
+        for i, cell in enumerate(nb.cells):
+            cell.id = f"{md.stem}-{i}"  # stable ids keep the diff of a sync small
+            if cell.cell_type == "code":
+                cell.outputs = []
+                cell.execution_count = None
+        out = target / f"{md.stem}.ipynb"
+        jupytext.write(nb, out, fmt="ipynb")
+        wanted.add(out.name)
+        print(f"wrote {out.relative_to(ROOT)}")
+    for stale in target.glob("*.ipynb"):
+        if stale.name not in wanted:
+            stale.unlink()
+            print(f"removed {stale.relative_to(ROOT)} (no chapter)")
+
+
+if __name__ == "__main__":
+    main()
