@@ -10,7 +10,8 @@ step "lint: ruff over rgkit, tests, tools and the chapter notebooks"
 ruff check rgkit tests tools
 ruff format --check rgkit tests tools
 mapfile -t chapters < <(python tools/sync_notebooks.py --list)
-nbqa ruff --nbqa-md "${chapters[@]}"
+nbqa ruff "${chapters[@]}"
+nbqa "ruff format --check" "${chapters[@]}"
 [ "${1:-}" = lint ] && exit 0
 
 step "browser: make sure Debian's chromium is here"
