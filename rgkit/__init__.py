@@ -2,8 +2,16 @@
 
 Modules
 -------
+ising
+    Observables of the Ising model (energy, magnetisation, correlation length).
 exact
-    Exact results by enumeration.
+    Exact results: enumeration, the ring, Onsager, Kaufman's finite torus.
+mc
+    Monte Carlo samplers (numba): Metropolis, heat bath, Wolff, Swendsen–Wang, exact 1D.
+stats
+    Autocorrelation times and error bars.
+data
+    Datasets cached on disk.
 rbm
     Restricted Boltzmann machines with spin or binary units.
 vrg
@@ -14,7 +22,8 @@ profiles
     Named run sizes for the chapters.
 """
 
-from . import exact, plot, profiles, rbm, vrg
-
-__all__ = ["exact", "plot", "profiles", "rbm", "vrg"]
 __version__ = "0.1.0"
+
+from . import data, exact, ising, mc, plot, profiles, rbm, stats, vrg
+
+__all__ = ["data", "exact", "ising", "mc", "plot", "profiles", "rbm", "stats", "vrg"]

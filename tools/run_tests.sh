@@ -7,8 +7,8 @@ start=$SECONDS
 step() { printf '\n=== %s (%ds)\n' "$1" $((SECONDS - start)); }
 
 step "lint: ruff over rgkit, tests, tools and the chapter notebooks"
-ruff check rgkit tests tools
-ruff format --check rgkit tests tools
+ruff check rgkit tests tools benchmarks
+ruff format --check rgkit tests tools benchmarks
 mapfile -t chapters < <(python tools/sync_notebooks.py --list)
 nbqa ruff "${chapters[@]}"
 nbqa "ruff format --check" "${chapters[@]}"
