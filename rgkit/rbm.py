@@ -12,9 +12,14 @@ size that float64 can hold.
 
 from __future__ import annotations
 
+import json
+import time
+from pathlib import Path
+
 import numpy as np
 from scipy.special import expit, logsumexp
 
+from . import _train
 from ._validate import (
     check_finite_array,
     check_int,
@@ -102,6 +107,10 @@ class RBM:
         self.W = scale * rng.standard_normal((self.n_visible, self.n_hidden))
         self.a = np.zeros(self.n_visible)
         self.b = np.zeros(self.n_hidden)
+        #: Per-epoch training record of the last :meth:`fit` calls (lists keyed by quantity).
+        self.history: dict[str, list] = {}
+        #: Hyperparameters of the last :meth:`fit` call.
+        self.hyperparameters: dict = {}
 
     # Parameters are public and settable; the setters keep them valid.
     @property
@@ -309,6 +318,297 @@ class RBM:
             model = {"W": (p[:, None] * mv).T @ hs, "a": p @ mv, "b": p @ hs}
         return {key: data[key] - model[key] for key in ("W", "a", "b")}
 
+    # ------------------------------------------------------------------ training
+    def default_learning_rate(self) -> float:
+        """0.1 for binary units (Hinton & Salakhutdinov's code); 0.1/16 for spin units.
+
+        With s = 2x - 1 the spin couplings are a quarter of the binary ones and their gradient
+        four times larger (:func:`convert_units`), so a step η/16 on spin weights moves the
+        equivalent binary weights as far as a step η on binary weights does.
+        """
+        return 0.1 if self.units == "binary" else 0.1 / 16
+
+    def cd_gradient(
+        self,
+        v: np.ndarray,
+        *,
+        k: int = 1,
+        chains: np.ndarray | None = None,
+        seed: int | np.random.Generator | None = None,
+    ) -> dict[str, np.ndarray]:
+        """One contrastive-divergence estimate of the log-likelihood gradient on the batch ``v``.
+
+        Parameters
+        ----------
+        v : array, shape (n, n_visible)
+            Data (states or means) in the model's encoding.
+        k : int
+            Gibbs steps in the negative phase.
+        chains : array, shape (m, n_visible), optional
+            Persistent chains (PCD); without them the chains start at the data (CD).
+        seed : int, Generator or None
+
+        Returns
+        -------
+        dict with keys ``"W"``, ``"a"``, ``"b"`` (and ``"chains"``, the final negative states)
+        """
+        data, _ = _train.check_training_data(v, self.n_visible, self.units)
+        k = check_int(k, "k", minimum=1)
+        if chains is not None:
+            chains, _ = _train.check_training_data(chains, self.n_visible, self.units)
+        gW, ga, gb, final = _train.cd_gradient(self.W, self.a, self.b, data, k, self.units, rng_from(seed), chains)
+        return {"W": gW, "a": ga, "b": gb, "chains": final}
+
+    def fit(
+        self,
+        data: np.ndarray,
+        *,
+        epochs: int,
+        batch_size: int = 100,
+        learning_rate: float | None = None,
+        k: int = 1,
+        persistent: bool = False,
+        l1: float = 0.0,
+        l2: float = 0.0,
+        momentum: float | tuple[float, float, int] = 0.5,
+        seed: int | np.random.Generator | None = None,
+        progress: bool = False,
+        precision: str = "auto",
+        monitor_size: int = 1000,
+        ais_checkpoints: int = 0,
+        callback=None,
+    ) -> RBM:
+        """Train by minibatch stochastic gradient ascent on the log-likelihood with CD-k or PCD-k.
+
+        Training starts from the current parameters. Each epoch visits the data in a new random
+        order in minibatches; each step adds ``learning_rate`` times the CD estimate of the
+        gradient of the mean log-likelihood per sample, minus ``l2 * W`` and ``l1 * sign(W)``
+        (penalties on the couplings only), to a momentum-smoothed velocity.
+
+        Parameters
+        ----------
+        data : array, shape (n_samples, n_visible)
+            ±1 or {0, 1} states in the model's encoding, or conditional means in [-1, 1] or
+            [0, 1] (the input of an upper DBN layer).
+        epochs : int
+            Passes through the data, at least 1.
+        batch_size : int
+            Minibatch size, at least 1 (the last, smaller batch of an epoch is used too).
+        learning_rate : float, optional
+            Step along the gradient of the mean log-likelihood per sample, as in
+            scikit-learn's ``BernoulliRBM`` for binary units. ``None`` means
+            :meth:`default_learning_rate`.
+        k : int
+            Gibbs steps per negative phase.
+        persistent : bool
+            PCD: keep one persistent chain per minibatch row across updates.
+        l1, l2 : float
+            Weight penalties (the paper used L1 = 2e-4).
+        momentum : float or (initial, final, switch_epoch)
+            Constant 0.5 by default: on the Ising ring it trains better than Hinton &
+            Salakhutdinov's schedule (0.5, 0.9, 5), which makes CD-1 noisy at their learning
+            rate and PCD unstable (the chapter on training shows it). Pass that schedule for
+            the paper's setting.
+        seed : int, Generator or None
+            Drives the minibatch order and all sampling.
+        progress : bool
+            Show a tqdm progress bar over epochs.
+        precision : {"auto", "float32", "float64"}
+            Arithmetic of the updates; "auto" uses float32 when n_visible * n_hidden ≥ 65536.
+        monitor_size : int
+            Samples (the first ones) used for the per-epoch monitoring.
+        ais_checkpoints : int
+            For models too large to enumerate: number of evenly spaced epochs at which ln Z
+            is estimated by AIS, giving an estimate of the log-likelihood with an error bar.
+        callback : callable, optional
+            Called as ``callback(rbm, epoch)`` after every epoch; what it returns is stored
+            in ``history["callback"]`` (e.g. an exact KL divergence).
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        FloatingPointError
+            If the parameters become NaN or infinite, with the epoch where it happened.
+        """
+        x, exact_states = _train.check_training_data(data, self.n_visible, self.units)
+        epochs = check_int(epochs, "epochs", minimum=1)
+        batch_size = check_int(batch_size, "batch_size", minimum=1)
+        lr = self.default_learning_rate() if learning_rate is None else check_real(learning_rate, "learning_rate")
+        if lr <= 0:
+            raise ValueError(f"learning_rate must be positive; got {lr}")
+        k = check_int(k, "k", minimum=1)
+        l1 = check_real(l1, "l1")
+        l2 = check_real(l2, "l2")
+        if l1 < 0 or l2 < 0:
+            raise ValueError(f"l1 and l2 must be non-negative; got {l1}, {l2}")
+        m0, m1, switch = _train.check_momentum(momentum)
+        if precision not in ("auto", "float32", "float64"):
+            raise ValueError(f"precision must be 'auto', 'float32' or 'float64'; got {precision!r}")
+        monitor_size = check_int(monitor_size, "monitor_size", minimum=1)
+        ais_checkpoints = check_int(ais_checkpoints, "ais_checkpoints", minimum=0)
+        rng = rng_from(seed)
+        if precision == "auto":
+            precision = "float32" if self.n_visible * self.n_hidden >= 65536 else "float64"
+        dtype = np.float32 if precision == "float32" else np.float64
+        self.hyperparameters = {
+            "epochs": epochs,
+            "batch_size": batch_size,
+            "learning_rate": lr,
+            "k": k,
+            "persistent": bool(persistent),
+            "l1": l1,
+            "l2": l2,
+            "momentum": [m0, m1, switch],
+            "precision": precision,
+            "n_samples": int(len(x)),
+        }
+
+        xd = np.asarray(x, dtype=dtype)
+        W, a, b = self.W.astype(dtype), self.a.astype(dtype), self.b.astype(dtype)
+        vW, va, vb = np.zeros_like(W), np.zeros_like(a), np.zeros_like(b)
+        chains = None
+        if persistent:
+            chains = _train.layer_sample(np.zeros((min(batch_size, len(x)), self.n_visible), dtype), self.units, rng)
+        monitor = np.asarray(x[:monitor_size], dtype=np.float64)
+        exact_ll = min(self.n_visible, self.n_hidden) <= MAX_EXACT_UNITS and exact_states
+        ais_epochs = set()
+        if ais_checkpoints and not exact_ll and exact_states:
+            ais_epochs = {int(round(e)) for e in np.linspace(1, epochs, ais_checkpoints)}
+        hist = self.history
+        for key in ("epoch", "reconstruction_error", "pseudo_log_likelihood", "log_likelihood", "seconds"):
+            hist.setdefault(key, [])
+        start_epoch = len(hist["epoch"])
+        bar = None
+        if progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=epochs, desc=f"RBM {self.n_visible}-{self.n_hidden}", unit="epoch")
+        lr_t, l1_t, l2_t = dtype(lr), dtype(l1), dtype(l2)
+        for epoch in range(1, epochs + 1):
+            t0 = time.perf_counter()
+            mom = dtype(m0 if epoch <= switch else m1)
+            order = rng.permutation(len(xd))
+            for first in range(0, len(xd), batch_size):
+                batch = xd[order[first : first + batch_size]]
+                use = None if chains is None else chains[: len(batch)]
+                gW, ga, gb, neg = _train.cd_gradient(W, a, b, batch, k, self.units, rng, use)
+                if chains is not None:
+                    chains[: len(batch)] = neg
+                if l2:
+                    gW -= l2_t * W
+                if l1:
+                    gW -= l1_t * np.sign(W)
+                vW *= mom
+                vW += lr_t * gW
+                va *= mom
+                va += lr_t * ga
+                vb *= mom
+                vb += lr_t * gb
+                W += vW
+                a += va
+                b += vb
+            if not (np.all(np.isfinite(W)) and np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+                raise FloatingPointError(
+                    f"training diverged at epoch {start_epoch + epoch}: the parameters became NaN or "
+                    f"infinite (learning_rate={lr}); lower the learning rate"
+                )
+            self.W, self.a, self.b = W, a, b
+            seconds = time.perf_counter() - t0
+            hist["epoch"].append(start_epoch + epoch)
+            hist["seconds"].append(seconds)
+            hist["reconstruction_error"].append(
+                _train.reconstruction_error(self.W, self.a, self.b, monitor, self.units)
+            )
+            if exact_states:
+                hist["pseudo_log_likelihood"].append(
+                    _train.pseudo_log_likelihood(self.W, self.a, self.b, monitor, self.units, rng)
+                )
+            else:
+                hist["pseudo_log_likelihood"].append(float("nan"))
+            if exact_ll:
+                hist["log_likelihood"].append(float(np.mean(self.log_prob(monitor))))
+            else:
+                hist["log_likelihood"].append(float("nan"))
+            if epoch in ais_epochs:
+                log_z, err = self.ais_log_partition(seed=rng)
+                hist.setdefault("ais_epoch", []).append(start_epoch + epoch)
+                hist.setdefault("ais_log_likelihood", []).append(float(np.mean(-self.free_energy(monitor)) - log_z))
+                hist.setdefault("ais_error", []).append(err)
+            if callback is not None:
+                hist.setdefault("callback", []).append(callback(self, start_epoch + epoch))
+            if bar is not None:
+                bar.update(1)
+        if bar is not None:
+            bar.close()
+        return self
+
+    def ais_log_partition(
+        self, *, n_chains: int = 100, n_betas: int = 1000, seed: int | np.random.Generator | None = None
+    ) -> tuple[float, float]:
+        """Estimate ln Z by annealed importance sampling.
+
+        Parameters
+        ----------
+        n_chains : int
+            Independent annealing runs.
+        n_betas : int
+            Intermediate distributions, at least 2.
+        seed : int, Generator or None
+
+        Returns
+        -------
+        log_z, error : float
+            The estimate and its standard error (in ln Z).
+        """
+        n_chains = check_int(n_chains, "n_chains", minimum=2)
+        n_betas = check_int(n_betas, "n_betas", minimum=2)
+        return _train.ais_log_partition(
+            self.W, self.a, self.b, self.units, n_chains=n_chains, n_betas=n_betas, rng=rng_from(seed)
+        )
+
+    def transform(self, v: np.ndarray) -> np.ndarray:
+        """Hidden conditional means of data or of means from a layer below.
+
+        P(h = 1 | v) for binary units, E[h | v] = tanh(b + vW) for spin units.
+
+        Parameters
+        ----------
+        v : array, shape (n, n_visible)
+            States or means in the model's encoding.
+
+        Returns
+        -------
+        ndarray of float64, shape (n, n_hidden)
+        """
+        x, _ = _train.check_training_data(v, self.n_visible, self.units)
+        return self._mean(x @ self.W + self.b)
+
+    def inverse_transform(self, h: np.ndarray) -> np.ndarray:
+        """Visible conditional means given hidden states or means, shape (n, n_visible)."""
+        x, _ = _train.check_training_data(h, self.n_hidden, self.units)
+        return self._mean(x @ self.W.T + self.a)
+
+    def save(self, path: str | Path) -> None:
+        """Write the parameters, hyperparameters and history to ``.npz`` (no pickle), atomically."""
+        from .data import _atomic_write
+
+        meta = json.dumps({"units": self.units, "hyperparameters": self.hyperparameters, "history": self.history})
+        path = Path(path)
+        _atomic_write(path, lambda f: np.savez(f, W=self.W, a=self.a, b=self.b, meta=np.array(meta)), "wb")
+
+    @classmethod
+    def load(cls, path: str | Path) -> RBM:
+        """Read an RBM written by :meth:`save`."""
+        with np.load(Path(path), allow_pickle=False) as f:
+            meta = json.loads(str(f["meta"]))
+            rbm = cls.from_parameters(f["W"], f["a"], f["b"], units=meta["units"])
+        rbm.hyperparameters = meta["hyperparameters"]
+        rbm.history = meta["history"]
+        return rbm
+
     # ------------------------------------------------------------------ conditionals, sampling
     def _mean(self, x: np.ndarray) -> np.ndarray:
         return np.tanh(x) if self.units == "spin" else expit(x)
@@ -413,3 +713,187 @@ def convert_units(rbm: RBM, units: str) -> RBM:
     if units == "binary":
         return RBM.from_parameters(4 * W, 2 * a - 2 * W.sum(axis=1), 2 * b - 2 * W.sum(axis=0), units="binary")
     return RBM.from_parameters(W / 4, a / 2 + W.sum(axis=1) / 4, b / 2 + W.sum(axis=0) / 4, units="spin")
+
+
+class DBN:
+    """A deep belief network: RBMs stacked and trained greedily, layer by layer.
+
+    Each RBM is trained on the hidden *conditional means* of the one below (probabilities for
+    binary units, as in Hinton & Salakhutdinov's code; E[h | v] for spin units): the means
+    carry the same information as samples without their noise. ``propagate="sample"`` uses
+    samples instead.
+
+    Parameters
+    ----------
+    layer_sizes : sequence of int
+        Widths from the visible layer up, e.g. ``(1600, 400, 100, 25)``; at least two.
+    units : {"spin", "binary"}
+        Encoding of every layer.
+    seed : int, Generator or None
+        Draws the initial weights.
+    weight_scale : float
+        Standard deviation of the initial weights.
+
+    Attributes
+    ----------
+    layers : list of RBM
+        ``layers[l]`` maps layer l to layer l + 1.
+    """
+
+    def __init__(
+        self,
+        layer_sizes,
+        *,
+        units: str = "binary",
+        seed: int | np.random.Generator | None = None,
+        weight_scale: float = 0.01,
+    ) -> None:
+        sizes = list(layer_sizes) if not isinstance(layer_sizes, str) else None
+        if sizes is None or len(sizes) < 2:
+            raise ValueError(f"layer_sizes must list at least two layer widths; got {layer_sizes!r}")
+        sizes = [check_int(n, "layer size", minimum=1) for n in sizes]
+        self.units = check_units(units)
+        rng = rng_from(seed)
+        self.layers = [
+            RBM(n_in, n_out, units=units, seed=rng, weight_scale=weight_scale)
+            for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True)
+        ]
+
+    @property
+    def layer_sizes(self) -> list[int]:
+        """Widths of every layer, visible first."""
+        return [self.layers[0].n_visible] + [layer.n_hidden for layer in self.layers]
+
+    def __repr__(self) -> str:
+        return f"DBN({self.layer_sizes}, units={self.units!r})"
+
+    def fit(
+        self,
+        data: np.ndarray,
+        *,
+        epochs: int,
+        propagate: str = "mean",
+        seed: int | np.random.Generator | None = None,
+        progress: bool = False,
+        **fit_kwargs,
+    ) -> DBN:
+        """Greedy layer-wise training; ``fit_kwargs`` go to every :meth:`RBM.fit`.
+
+        Returns
+        -------
+        self
+        """
+        if propagate not in ("mean", "sample"):
+            raise ValueError(f"propagate must be 'mean' or 'sample'; got {propagate!r}")
+        rng = rng_from(seed)
+        x = data
+        for layer in self.layers:
+            layer.fit(x, epochs=epochs, seed=rng, progress=progress, **fit_kwargs)
+            if propagate == "mean":
+                x = layer.transform(x)
+            else:
+                fields = np.asarray(x, dtype=np.float64) @ layer.W + layer.b
+                x = layer._draw(fields, rng)
+        return self
+
+    def _check_layer(self, layer: int | None) -> int:
+        top = len(self.layers)
+        return top if layer is None else check_int(layer, "layer", minimum=1, maximum=top)
+
+    def transform(self, v: np.ndarray, layer: int | None = None) -> np.ndarray:
+        """Up pass: conditional means of layer ``layer`` (1 = first hidden; default the top)."""
+        x = v
+        for rbm in self.layers[: self._check_layer(layer)]:
+            x = rbm.transform(x)
+        return x
+
+    def down(self, h: np.ndarray, layer: int | None = None) -> np.ndarray:
+        """Down pass by conditional means, from layer ``layer`` to the visible layer."""
+        x = h
+        for rbm in reversed(self.layers[: self._check_layer(layer)]):
+            x = rbm.inverse_transform(x)
+        return x
+
+    def reconstruct(self, v: np.ndarray, layer: int | None = None) -> np.ndarray:
+        """Mean-field reconstruction of ``v`` through layer ``layer``: up by means, then down.
+
+        Returns
+        -------
+        ndarray of float64, shape (n, n_visible)
+            Visible conditional means (in [-1, 1] for spins, [0, 1] for bits).
+        """
+        layer = self._check_layer(layer)
+        return self.down(self.transform(v, layer), layer)
+
+    def sample(self, n_samples: int, *, steps: int = 1000, seed: int | np.random.Generator | None = None) -> np.ndarray:
+        """Draw visible states: Gibbs sampling in the top RBM, then a sampled down pass.
+
+        Returns
+        -------
+        ndarray of int8, shape (n_samples, n_visible)
+        """
+        rng = rng_from(seed)
+        top = self.layers[-1]
+        v_top = top.sample(n_samples, steps=steps, seed=rng)  # the top RBM's visible = layer L-1
+        x = v_top
+        for rbm in reversed(self.layers[:-1]):
+            x = rbm.sample_visible(x, rng)
+        return x
+
+    def receptive_fields(self, shape: tuple[int, ...] | None = None) -> list[np.ndarray]:
+        """The effective receptive fields of every layer, r^(1) = W^(1), r^(l) = r^(l-1) W^(l).
+
+        Parameters
+        ----------
+        shape : tuple of int, optional
+            Shape of the visible layer, e.g. (40, 40); by default a square if the width is
+            a perfect square, else flat.
+
+        Returns
+        -------
+        list of ndarray
+            Entry l - 1 has shape ``(n_l, *shape)``: one field per unit of layer l.
+
+        References
+        ----------
+        P. Mehta and D. J. Schwab, arXiv:1410.3831 (2014), Fig. 3.
+        """
+        n = self.layers[0].n_visible
+        if shape is None:
+            side = int(round(np.sqrt(n)))
+            shape = (side, side) if side * side == n else (n,)
+        if int(np.prod(shape)) != n:
+            raise ValueError(f"shape {shape} does not hold the {n} visible units")
+        fields, r = [], None
+        for rbm in self.layers:
+            r = rbm.W if r is None else r @ rbm.W
+            fields.append(r.T.reshape(rbm.n_hidden, *shape))
+        return fields
+
+    def save(self, path: str | Path) -> None:
+        """Write every layer (parameters, hyperparameters, history) to one ``.npz``, atomically."""
+        from .data import _atomic_write
+
+        arrays = {}
+        metas = []
+        for i, rbm in enumerate(self.layers):
+            arrays[f"W{i}"], arrays[f"a{i}"], arrays[f"b{i}"] = rbm.W, rbm.a, rbm.b
+            metas.append({"hyperparameters": rbm.hyperparameters, "history": rbm.history})
+        arrays["meta"] = np.array(json.dumps({"units": self.units, "layers": metas}))
+        _atomic_write(Path(path), lambda f: np.savez(f, **arrays), "wb")
+
+    @classmethod
+    def load(cls, path: str | Path) -> DBN:
+        """Read a DBN written by :meth:`save`."""
+        with np.load(Path(path), allow_pickle=False) as f:
+            meta = json.loads(str(f["meta"]))
+            layers = [
+                RBM.from_parameters(f[f"W{i}"], f[f"a{i}"], f[f"b{i}"], units=meta["units"])
+                for i in range(len(meta["layers"]))
+            ]
+        dbn = cls.__new__(cls)
+        dbn.units = meta["units"]
+        dbn.layers = layers
+        for rbm, m in zip(layers, meta["layers"], strict=True):
+            rbm.hyperparameters, rbm.history = m["hyperparameters"], m["history"]
+        return dbn
