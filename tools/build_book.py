@@ -5,8 +5,10 @@ Usage: python tools/build_book.py --profile {full,smoke}
 * ``full`` builds into ``_build/html`` (the book).
 * ``smoke`` builds into ``_build/smoke/_build/html`` (the test build), with its own cache.
 
-Jupyter Book's cache hashes only the code cells, so a change to rgkit would be served stale
-outputs: the cache is cleared whenever the hash of rgkit's source (and pyproject.toml) changes.
+Jupyter Book's cache hashes only the code cells, and Sphinx re-reads only pages whose source
+changed, so a change to rgkit would be served stale outputs: both the execution cache and
+Sphinx's environment are cleared whenever the hash of rgkit's source (and pyproject.toml)
+changes.
 """
 
 from __future__ import annotations
@@ -42,7 +44,8 @@ def main() -> int:
     stamp = build / ".rgkit-key"
     key = f"{args.profile}:{source_key()}"
     if not stamp.exists() or stamp.read_text() != key:
-        shutil.rmtree(build / ".jupyter_cache", ignore_errors=True)
+        for stale in (".jupyter_cache", ".doctrees", "jupyter_execute"):
+            shutil.rmtree(build / stale, ignore_errors=True)
         stamp.write_text(key)
     env = dict(os.environ, RGBOOK_PROFILE=args.profile, RGBOOK_QUIET="1")
     jb = Path(sys.executable).with_name("jupyter-book")
