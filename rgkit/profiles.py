@@ -92,6 +92,26 @@ _SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
             "l1_values": (0.0, 2e-4, 1e-2),
         },
     },
+    "decimation": {
+        "smoke": {
+            "N": 8,
+            "K": 0.6,
+            "flow_steps": 6,
+            "kappas": (0.5, 2.0, 8.0),
+            "ring_samples": 2_000,
+            "epochs": 5,
+            "strengths": (0.25, 1.0, 4.0),
+        },
+        "full": {
+            "N": 12,
+            "K": 0.6,
+            "flow_steps": 8,
+            "kappas": (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0),
+            "ring_samples": 20_000,
+            "epochs": 60,
+            "strengths": (0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0),
+        },
+    },
     "mapping": {
         "smoke": {"visible_sizes": (6, 7), "hidden_sizes": (3,), "trials_per_size": 2, "n_scales": 9},
         "full": {"visible_sizes": (6, 7, 8, 9, 10), "hidden_sizes": (3, 4, 5), "trials_per_size": 8, "n_scales": 61},

@@ -897,3 +897,38 @@ class DBN:
         for rbm, m in zip(layers, meta["layers"], strict=True):
             rbm.hyperparameters, rbm.history = m["hyperparameters"], m["history"]
         return dbn
+
+
+def match_hidden_units(W: np.ndarray, reference: np.ndarray) -> dict[str, np.ndarray]:
+    """Match the hidden units of two RBMs up to the model's symmetries.
+
+    An RBM's distribution is unchanged by permuting its hidden units and, for spin units with
+    zero hidden bias, by flipping the sign of a unit's weights. Units are paired by the
+    assignment that maximises the total absolute cosine similarity of their weight vectors
+    (Hungarian algorithm).
+
+    Parameters
+    ----------
+    W, reference : arrays, shape (n_visible, n_hidden)
+        Same shape.
+
+    Returns
+    -------
+    dict
+        ``"permutation"`` (reference unit matched to each unit of W), ``"signs"`` (±1),
+        ``"cosine"`` (absolute cosine similarity of each pair).
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    W = np.asarray(W, dtype=np.float64)
+    R = np.asarray(reference, dtype=np.float64)
+    if W.shape != R.shape or W.ndim != 2:
+        raise ValueError(f"W and reference must be 2-D arrays of the same shape; got {W.shape} and {R.shape}")
+    wn = W / np.maximum(np.linalg.norm(W, axis=0), 1e-300)
+    rn = R / np.maximum(np.linalg.norm(R, axis=0), 1e-300)
+    cos = wn.T @ rn
+    rows, cols = linear_sum_assignment(-np.abs(cos))
+    order = np.argsort(rows)
+    perm = cols[order]
+    chosen = cos[rows[order], perm]
+    return {"permutation": perm, "signs": np.where(chosen < 0, -1, 1), "cosine": np.abs(chosen)}

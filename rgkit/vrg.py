@@ -426,3 +426,154 @@ def expand_hamiltonian(energies: np.ndarray, n_spins: int, *, tol: float = 1e-12
         if abs(value) > tol
     }
     return Hamiltonian(n_spins, couplings, constant=float(flat[0]))
+
+
+# ----------------------------------------------------------------------------- decimation, 1D
+def _ring_args(N: object, K: object) -> tuple[int, float]:
+    N = check_int(N, "N", minimum=4)
+    if N % 2:
+        raise ValueError(f"N must be even (sites split into odd and even); got {N}")
+    return N, check_real(K, "K")
+
+
+def decimated_coupling(K: float) -> float:
+    """One decimation step of the Ising ring: :math:`K' = \\tfrac12 \\ln\\cosh 2K`, i.e. tanh K' = tanh² K."""
+    K = abs(check_real(K, "K"))
+    if K < 1:  # ln cosh 2K = ln(1 + 2 sinh² K): no cancellation as K -> 0, where K' ≈ K²
+        return float(0.5 * np.log1p(2 * np.sinh(K) ** 2))
+    return float(0.5 * (2 * K + np.log1p(np.exp(-4 * K)) - np.log(2.0)))  # no overflow
+
+
+def decimation_flow(K: float, n_steps: int) -> np.ndarray:
+    """Couplings :math:`K_0, K_1, \\dots, K_n` of repeated decimation, by iterating :func:`decimated_coupling`.
+
+    The closed form is :math:`K_n = \\operatorname{artanh}(\\tanh^{2^n} K)`; the tests check one
+    against the other.
+
+    Returns
+    -------
+    ndarray of float64, shape (n_steps + 1,)
+    """
+    K = check_real(K, "K")
+    n_steps = check_int(n_steps, "n_steps", minimum=0)
+    out = [K]
+    for _ in range(n_steps):
+        out.append(decimated_coupling(out[-1]))
+    return np.array(out)
+
+
+def decimation_rbm(N: int, K: float) -> RBM:
+    """The Ising ring of N spins written as an RBM: odd sites visible, even sites hidden.
+
+    With :math:`v_j = s_{2j-1}` and :math:`h_j = s_{2j}` (indices mod N), every bond of the ring
+    joins a visible and a hidden spin, so
+
+    .. math:: E(v, h) = -K \\sum_j h_j (v_j + v_{j+1})
+
+    is exactly the ring's energy, and the RBM's joint distribution is the ring's. Summing out
+    the visible (odd) spins leaves the hidden (even) spins as a ring of N/2 spins at
+    :math:`K' = \\tfrac12\\ln\\cosh 2K`: one decimation step. Iterating splits that ring again,
+    ``decimation_rbm(N // 2, K')``.
+
+    Parameters
+    ----------
+    N : int
+        Ring size, even and at least 4.
+    K : float
+        Coupling J/k_BT.
+
+    Returns
+    -------
+    RBM
+        Spin units, N/2 visible, N/2 hidden, zero biases.
+    """
+    N, K = _ring_args(N, K)
+    M = N // 2
+    W = np.zeros((M, M))
+    for j in range(M):
+        W[j, j] += K
+        W[(j + 1) % M, j] += K
+    return RBM.from_parameters(W, units="spin")
+
+
+def chain_rbm(N: int, K: float) -> RBM:
+    """An RBM whose visible marginal is exactly the Ising ring: one hidden unit per bond.
+
+    Hidden unit i couples to spins i and i + 1 with weight :math:`w = \\tfrac12
+    \\operatorname{arccosh}(e^{2|K|})` (for K < 0, with w and -w), zero biases. Then
+    :math:`\\sum_{h_i} e^{h_i w (v_i \\pm v_{i+1})} = 2\\cosh(w(v_i \\pm v_{i+1})) \\propto e^{K v_i v_{i+1}}`.
+
+    Parameters
+    ----------
+    N : int
+        Ring size, at least 3.
+    K : float
+
+    Returns
+    -------
+    RBM
+        Spin units, N visible, N hidden.
+    """
+    N = check_int(N, "N", minimum=3)
+    K = check_real(K, "K")
+    w = 0.5 * np.arccosh(np.exp(2 * abs(K)))
+    W = np.zeros((N, N))
+    for i in range(N):
+        W[i, i] = w
+        W[(i + 1) % N, i] = w if K >= 0 else -w
+    return RBM.from_parameters(W, units="spin")
+
+
+def ring_hamiltonian(N: int, K: float, constant: float = 0.0) -> Hamiltonian:
+    """The periodic Ising ring :math:`H = c - K \\sum_i s_i s_{i+1}` as a :class:`Hamiltonian`."""
+    N = check_int(N, "N", minimum=3)
+    K = check_real(K, "K")
+    return Hamiltonian(N, {(i, (i + 1) % N): K for i in range(N)}, constant)
+
+
+def decimation_kernel(N: int, kappa: float = np.inf) -> Kernel:
+    """The decimation kernel of the ring, keeping the even sites: :math:`h_j = v_{2j}`.
+
+    .. math:: T_\\kappa(v, h) = \\kappa \\sum_j (h_j v_{2j} - 1) \\;\\longrightarrow\\;
+              \\sum_j \\ln \\delta(h_j, v_{2j}) \\quad (\\kappa \\to \\infty).
+
+    For finite κ, :math:`\\ln\\mathrm{Tr}_h e^{T} = \\tfrac N2 \\ln(1 + e^{-2\\kappa})`; at κ = ∞ the
+    trace condition holds exactly (and T is -inf on forbidden pairs).
+
+    Parameters
+    ----------
+    N : int
+        Ring size, even, at least 4.
+    kappa : float
+        Positive; ``np.inf`` for the exact delta.
+    """
+    N = check_int(N, "N", minimum=4)
+    if N % 2:
+        raise ValueError(f"N must be even; got {N}")
+    if isinstance(kappa, bool) or not isinstance(kappa, int | float | np.floating):
+        raise TypeError(f"kappa must be a positive number or inf; got {type(kappa).__name__}")
+    if not kappa > 0 or np.isnan(kappa):
+        raise ValueError(f"kappa must be positive (or inf); got {kappa}")
+
+    def kernel(v: np.ndarray, h: np.ndarray) -> np.ndarray:
+        kept = np.asarray(v, dtype=np.float64)[..., ::2]
+        match = np.asarray(h, dtype=np.float64) * kept
+        if np.isinf(kappa):
+            with np.errstate(divide="ignore"):
+                return np.log((match > 0).all(axis=-1).astype(np.float64))
+        return kappa * (match - 1).sum(axis=-1)
+
+    return kernel
+
+
+def truncate(hamiltonian: Hamiltonian, keep: Callable[[tuple[int, ...]], bool]) -> Hamiltonian:
+    """The Hamiltonian with only the couplings whose site tuples satisfy ``keep`` (constant kept)."""
+    if not isinstance(hamiltonian, Hamiltonian):
+        raise TypeError(f"hamiltonian must be a Hamiltonian; got {type(hamiltonian).__name__}")
+    kept = {sites: k for sites, k in hamiltonian.couplings.items() if keep(sites)}
+    return Hamiltonian(hamiltonian.n_spins, kept, hamiltonian.constant)
+
+
+def is_ring_bond(sites: tuple[int, ...], n: int) -> bool:
+    """Whether ``sites`` is a nearest-neighbour pair of a ring of n sites."""
+    return len(sites) == 2 and (sites[1] - sites[0]) % n in (1, n - 1)
