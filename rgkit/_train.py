@@ -6,14 +6,12 @@ here works on plain arrays (W, a, b) in float32 or float64; the dense products g
 
 from __future__ import annotations
 
-import math
 import numbers
 
 import numpy as np
 from numba import njit
-from scipy.special import expit, logsumexp
+from scipy.special import logsumexp
 
-from ._rng import make_state, next_double
 from ._validate import check_int, check_real
 
 
@@ -61,28 +59,71 @@ def check_momentum(momentum: object) -> tuple[float, float, int]:
     return triple
 
 
-def layer_mean(x: np.ndarray, units: str) -> np.ndarray:
-    return np.tanh(x) if units == "spin" else expit(x)
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+
+
+@njit(inline="always")
+def _splitmix(z):
+    z = z + _GOLDEN
+    z = (z ^ (z >> np.uint64(30))) * _MIX1
+    z = (z ^ (z >> np.uint64(27))) * _MIX2
+    return z ^ (z >> np.uint64(31)), z
 
 
 @njit(cache=True)
-def _logistic_draw(x, scale, low, state):
-    # One fused pass: sigmoid, uniform draw and comparison, with no temporary arrays.
-    flat = x.ravel()
-    out = np.empty_like(flat)
-    for i in range(flat.size):
-        z = scale * flat[i]
-        p = 1.0 / (1.0 + math.exp(-z)) if z > -700.0 else 0.0
-        out[i] = 1.0 if next_double(state) < p else low
-    return out.reshape(x.shape)
+def _draw_given_odds(q, low, base):
+    """Unit (i, j) is 1 with probability 1 / (1 + q[i, j]), else ``low``.
+
+    Each row has its own xoshiro256+ stream seeded by splitmix64 from (base, row). (A
+    parallel loop over rows was slower here: its threads contend with OpenBLAS's.)
+    """
+    n, m = q.shape
+    out = np.empty_like(q)
+    for i in range(n):
+        z = base + np.uint64(i) * _GOLDEN
+        s0, z = _splitmix(z)
+        s1, z = _splitmix(z)
+        s2, z = _splitmix(z)
+        s3, z = _splitmix(z)
+        for j in range(m):
+            r = (s0 + s3) >> np.uint64(11)
+            t = s1 << np.uint64(17)
+            s2 ^= s0
+            s3 ^= s1
+            s1 ^= s2
+            s0 ^= s3
+            s2 ^= t
+            s3 = (s3 << np.uint64(45)) | (s3 >> np.uint64(19))
+            u = float(r) * 1.1102230246251565e-16  # uniform in [0, 1), 2^-53 steps
+            # u < 1/(1 + q)  <=>  u (1 + q) < 1; branchless, since the outcome is a coin flip.
+            hit = u * (1.0 + q[i, j]) < 1.0
+            out[i, j] = low + (1.0 - low) * hit
+    return out
+
+
+def layer_mean(x: np.ndarray, units: str) -> np.ndarray:
+    """Conditional means of a layer given its fields: tanh(x) for spins, σ(x) for bits."""
+    if units == "spin":
+        return np.tanh(x)
+    with np.errstate(over="ignore"):  # exp(-x) = inf for x << 0 gives σ = 0, as it should
+        return 1.0 / (1.0 + np.exp(-x))
 
 
 def layer_sample(x: np.ndarray, units: str, rng: np.random.Generator) -> np.ndarray:
-    """Draw a layer given its fields x: P(+1) = σ(2x) for spins, P(1) = σ(x) for bits."""
+    """Draw a layer given its fields x: P(+1) = σ(2x) for spins, P(1) = σ(x) for bits.
+
+    The odds e^{-x} are computed by numpy's vectorised exp; numba only draws and compares.
+    """
     x = np.ascontiguousarray(x)
-    if units == "spin":
-        return _logistic_draw(x, 2.0, -1.0, make_state(rng))
-    return _logistic_draw(x, 1.0, 0.0, make_state(rng))
+    shape = x.shape
+    x2 = x.reshape(-1, shape[-1]) if x.ndim != 2 else x
+    with np.errstate(over="ignore"):
+        q = np.exp(-2 * x2 if units == "spin" else -x2)
+    base = np.uint64(rng.integers(0, np.iinfo(np.uint64).max, dtype=np.uint64, endpoint=True))
+    out = _draw_given_odds(q, -1.0 if units == "spin" else 0.0, base)
+    return out.reshape(shape)
 
 
 def cd_gradient(

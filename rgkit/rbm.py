@@ -414,7 +414,8 @@ class RBM:
         progress : bool
             Show a tqdm progress bar over epochs.
         precision : {"auto", "float32", "float64"}
-            Arithmetic of the updates; "auto" uses float32 when n_visible * n_hidden ≥ 65536.
+            Arithmetic of the updates; "auto" uses float32 when an epoch costs more than about
+            1e8 multiply-adds (n_samples * n_visible * n_hidden ≥ 2^27), float64 otherwise.
         monitor_size : int
             Samples (the first ones) used for the per-epoch monitoring.
         ais_checkpoints : int
@@ -450,8 +451,8 @@ class RBM:
         monitor_size = check_int(monitor_size, "monitor_size", minimum=1)
         ais_checkpoints = check_int(ais_checkpoints, "ais_checkpoints", minimum=0)
         rng = rng_from(seed)
-        if precision == "auto":
-            precision = "float32" if self.n_visible * self.n_hidden >= 65536 else "float64"
+        if precision == "auto":  # float32 once the products dominate (≳ 1e8 multiply-adds an epoch)
+            precision = "float32" if self.n_visible * self.n_hidden * len(x) >= 1 << 27 else "float64"
         dtype = np.float32 if precision == "float32" else np.float64
         self.hyperparameters = {
             "epochs": epochs,
