@@ -12,6 +12,8 @@ stats
     Autocorrelation times and error bars.
 data
     Datasets cached on disk.
+rg
+    Majority-rule block spins; the geometry of receptive fields.
 rbm
     Restricted Boltzmann machines with spin or binary units.
 vrg
@@ -24,6 +26,6 @@ profiles
 
 __version__ = "0.1.0"
 
-from . import data, exact, ising, mc, plot, profiles, rbm, stats, vrg
+from . import data, exact, ising, mc, plot, profiles, rbm, rg, stats, vrg
 
-__all__ = ["data", "exact", "ising", "mc", "plot", "profiles", "rbm", "stats", "vrg"]
+__all__ = ["data", "exact", "ising", "mc", "plot", "profiles", "rbm", "rg", "stats", "vrg"]

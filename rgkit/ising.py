@@ -110,3 +110,29 @@ def second_moment_correlation_length(spins: np.ndarray) -> float:
     if f <= 0 or chi < f:
         return float("nan")
     return float(np.sqrt(chi / f - 1) / (2 * np.sin(np.pi / L)))
+
+
+def correlation_function(spins: np.ndarray) -> np.ndarray:
+    r"""Spin–spin correlation :math:`G(r) = \langle s_x s_{x + r \hat e} \rangle` for r = 0 .. L//2.
+
+    Averaged over all sites, both lattice directions (for lattices) and the batch. It is not
+    connected (no ⟨s⟩² subtracted), which is what one wants in the disordered phase, where
+    ⟨s⟩ = 0 on a finite periodic lattice.
+
+    Parameters
+    ----------
+    spins : array of int8, shape (n, N) or (n, L, L)
+
+    Returns
+    -------
+    ndarray of float64, shape (L // 2 + 1,)
+    """
+    s = check_spins(spins).astype(np.float64)
+    L = s.shape[1]
+    out = np.empty(L // 2 + 1)
+    for r in range(L // 2 + 1):
+        if s.ndim == 2:
+            out[r] = np.mean(s * np.roll(s, -r, axis=1))
+        else:
+            out[r] = 0.5 * (np.mean(s * np.roll(s, -r, axis=1)) + np.mean(s * np.roll(s, -r, axis=2)))
+    return out
