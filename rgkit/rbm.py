@@ -871,6 +871,26 @@ class DBN:
             fields.append(r.T.reshape(rbm.n_hidden, *shape))
         return fields
 
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """Every layer's parameters as a flat dict of arrays (``W0``, ``a0``, ``b0``, ``W1``, ...)."""
+        arrays = {}
+        for i, rbm in enumerate(self.layers):
+            arrays[f"W{i}"], arrays[f"a{i}"], arrays[f"b{i}"] = rbm.W, rbm.a, rbm.b
+        return arrays
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], *, units: str) -> DBN:
+        """Rebuild a DBN from :meth:`to_arrays` (hyperparameters and history are not included)."""
+        n_layers = sum(1 for key in arrays if key.startswith("W"))
+        if n_layers < 1 or any(f"{p}{i}" not in arrays for i in range(n_layers) for p in "Wab"):
+            raise ValueError("arrays must hold W0, a0, b0, W1, ... for consecutive layers")
+        dbn = cls.__new__(cls)
+        dbn.units = check_units(units)
+        dbn.layers = [
+            RBM.from_parameters(arrays[f"W{i}"], arrays[f"a{i}"], arrays[f"b{i}"], units=units) for i in range(n_layers)
+        ]
+        return dbn
+
     def save(self, path: str | Path) -> None:
         """Write every layer (parameters, hyperparameters, history) to one ``.npz``, atomically."""
         from .data import _atomic_write

@@ -63,10 +63,10 @@ def field_geometry(fields: np.ndarray, block: int | None = None) -> dict[str, np
     Returns
     -------
     dict of arrays, each of shape (n_fields,) unless noted
-        ``centre`` (n_fields, 2): the circular mean position of |r|² (periodic);
-        ``half_radius``: the radius around the centre holding half of Σ|r|²;
-        ``rms_radius``: the root-mean-square distance from the centre, weighted by |r|²;
-        ``block_share`` (with ``block``): the share of Σ|r|² inside the block×block window
+        ``centre`` (n_fields, 2): the circular mean position of the squared field (periodic);
+        ``half_radius``: the radius around the centre holding half of the summed squared field;
+        ``rms_radius``: the root-mean-square distance from the centre, weighted by the squared field;
+        ``block_share`` (with ``block``): the share of the squared field inside the block×block window
         centred on the centre.
     """
     f = np.asarray(fields, dtype=np.float64)
@@ -116,3 +116,91 @@ def tiling_coverage(centres: np.ndarray, L: int, block: int) -> float:
     cells = np.floor(c / block).astype(int) % (L // block)
     occupied = {tuple(cell) for cell in cells}
     return len(occupied) / (L // block) ** 2
+
+
+def configuration_statistics(spins: np.ndarray) -> dict[str, float]:
+    """Energy per spin, mean absolute magnetisation and second-moment correlation length of lattices.
+
+    Parameters
+    ----------
+    spins : array of int8, shape (n, L, L)
+
+    Returns
+    -------
+    dict
+        ``energy`` (per spin, J = 1), ``abs_m``, ``xi`` (lattice spacings of these lattices).
+    """
+    from .ising import energy, magnetization, second_moment_correlation_length
+
+    s = check_spins(spins)
+    if s.ndim != 3:
+        raise ValueError(f"spins must have shape (n, L, L); got {s.shape}")
+    n_sites = s.shape[1] * s.shape[2]
+    return {
+        "energy": float(np.mean(energy(s)) / n_sites),
+        "abs_m": float(np.mean(np.abs(magnetization(s)))),
+        "xi": second_moment_correlation_length(s),
+    }
+
+
+def dbn_versus_block_spins(
+    dbn, spins: np.ndarray, blocks, *, seed: int | np.random.Generator | None = None
+) -> dict[str, list]:
+    """Measure a deep belief network against majority-rule block spins on the same data.
+
+    For layer l (1-based) and block side ``blocks[l - 1]``:
+
+    * the geometry of the layer's receptive fields (:func:`field_geometry`, medians over
+      units) and :func:`tiling_coverage` of their centres;
+    * statistics (:func:`configuration_statistics`) of configurations reconstructed through
+      the layer: up by conditional means, down by conditional means, then one draw of each
+      visible unit from its mean, so that the reconstructions are ±1 configurations with
+      the same observables as data (means alone would shrink every spin towards zero);
+    * the same statistics of the majority-rule block spins of the data, whose correlation
+      length is also given in units of the original lattice (``xi_scaled`` = ξ · b).
+
+    Parameters
+    ----------
+    dbn : rgkit.rbm.DBN
+        Trained on the flattened lattices, in its own encoding.
+    spins : array of int8, shape (n, L, L)
+        ±1 configurations.
+    blocks : sequence of int
+        One block side per layer, e.g. (2, 4, 8) for 1600-400-100-25.
+    seed : int, Generator or None
+
+    Returns
+    -------
+    dict
+        ``original`` (dict), and lists with one entry per layer: ``fields``,
+        ``reconstructions``, ``block_spins``.
+    """
+    s = check_spins(spins)
+    if s.ndim != 3:
+        raise ValueError(f"spins must have shape (n, L, L); got {s.shape}")
+    blocks = [check_int(b, "block", minimum=2) for b in blocks]
+    if len(blocks) != len(dbn.layers):
+        raise ValueError(f"give one block side per layer ({len(dbn.layers)}); got {len(blocks)}")
+    rng = rng_from(seed)
+    n, L, _ = s.shape
+    flat = s.reshape(n, L * L)
+    v = (flat + 1) // 2 if dbn.units == "binary" else flat
+    out = {"original": configuration_statistics(s), "fields": [], "reconstructions": [], "block_spins": []}
+    for layer, (fields, b) in enumerate(zip(dbn.receptive_fields(shape=(L, L)), blocks, strict=True), start=1):
+        geo = field_geometry(fields, block=b)
+        out["fields"].append(
+            {
+                "rms_radius": float(np.median(geo["rms_radius"])),
+                "half_radius": float(np.median(geo["half_radius"])),
+                "block_share": float(np.median(geo["block_share"])),
+                "coverage": tiling_coverage(geo["centre"], L, b) if L % b == 0 else float("nan"),
+            }
+        )
+        means = dbn.reconstruct(v, layer)
+        p_up = means if dbn.units == "binary" else (1 + means) / 2
+        recon = np.where(rng.random(p_up.shape) < p_up, 1, -1).astype(np.int8).reshape(n, L, L)
+        out["reconstructions"].append(configuration_statistics(recon))
+        blocked = configuration_statistics(majority_rule(s, b, seed=rng))
+        blocked["xi_scaled"] = blocked["xi"] * b
+        out["block_spins"].append(blocked)
+    return out

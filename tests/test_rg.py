@@ -84,3 +84,27 @@ def test_tiling_coverage():
     assert rg.tiling_coverage(centres[:1], 8, 4) == 0.25
     with pytest.raises(ValueError):
         rg.tiling_coverage(centres, 8, 3)
+
+
+def test_configuration_statistics_of_known_lattices():
+    up = np.ones((3, 8, 8), dtype=np.int8)
+    stats = rg.configuration_statistics(up)
+    assert stats["energy"] == -2.0 and stats["abs_m"] == 1.0 and np.isnan(stats["xi"])
+    with pytest.raises(ValueError):
+        rg.configuration_statistics(np.ones((3, 8), dtype=np.int8))
+
+
+def test_dbn_versus_block_spins_reports_every_layer():
+    from rgkit.rbm import DBN
+
+    s = mc.sample(8, 0.4, 200, seed=4)
+    for units in ("binary", "spin"):
+        x = s.reshape(200, 64)
+        dbn = DBN([64, 16, 4], units=units, seed=1).fit((x + 1) // 2 if units == "binary" else x, epochs=1, seed=1)
+        out = rg.dbn_versus_block_spins(dbn, s, (2, 4), seed=2)
+        assert len(out["fields"]) == len(out["reconstructions"]) == len(out["block_spins"]) == 2
+        assert -2 <= out["reconstructions"][0]["energy"] <= 2
+        assert out["block_spins"][1]["xi_scaled"] == out["block_spins"][1]["xi"] * 4
+        assert 0 <= out["fields"][0]["block_share"] <= 1
+    with pytest.raises(ValueError, match="one block side per layer"):
+        rg.dbn_versus_block_spins(dbn, s, (2,))

@@ -178,3 +178,15 @@ def test_dbn_save_load_and_validation(tmp_path):
         dbn.transform(np.ones((2, 9)), layer=3)
     with pytest.raises(ValueError, match="does not hold"):
         dbn.receptive_fields(shape=(2, 2))
+
+
+def test_dbn_round_trips_through_arrays():
+    from rgkit.rbm import DBN
+
+    dbn = DBN([9, 4, 2], units="binary", seed=3)
+    back = DBN.from_arrays(dbn.to_arrays(), units="binary")
+    assert back.layer_sizes == [9, 4, 2] and all(
+        np.array_equal(x.W, y.W) for x, y in zip(back.layers, dbn.layers, strict=True)
+    )
+    with pytest.raises(ValueError, match="W0"):
+        DBN.from_arrays({"W0": np.ones((2, 2))}, units="binary")
