@@ -24,6 +24,21 @@ def _rotl(x, k):
 
 
 @njit(inline="always")
+def step(s0, s1, s2, s3):
+    """One xoshiro256+ step on a state held in four local variables (kept in registers by
+    the hot loops); returns the top 53 bits as an integer and the new state."""
+    r = (s0 + s3) >> uint64(11)
+    t = s1 << uint64(17)
+    s2 ^= s0
+    s3 ^= s1
+    s1 ^= s2
+    s0 ^= s3
+    s2 ^= t
+    s3 = _rotl(s3, 45)
+    return r, s0, s1, s2, s3
+
+
+@njit(inline="always")
 def next_double(s):
     """Advance the state array ``s`` (uint64, shape (4,)) and return a float in [0, 1)."""
     result = s[0] + s[3]

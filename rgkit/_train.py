@@ -12,6 +12,7 @@ import numpy as np
 from numba import njit
 from scipy.special import logsumexp
 
+from ._rng import step as rng_step
 from ._validate import check_int, check_real
 
 
@@ -88,14 +89,7 @@ def _draw_given_odds(q, low, base):
         s2, z = _splitmix(z)
         s3, z = _splitmix(z)
         for j in range(m):
-            r = (s0 + s3) >> np.uint64(11)
-            t = s1 << np.uint64(17)
-            s2 ^= s0
-            s3 ^= s1
-            s1 ^= s2
-            s0 ^= s3
-            s2 ^= t
-            s3 = (s3 << np.uint64(45)) | (s3 >> np.uint64(19))
+            r, s0, s1, s2, s3 = rng_step(s0, s1, s2, s3)
             u = float(r) * 1.1102230246251565e-16  # uniform in [0, 1), 2^-53 steps
             # u < 1/(1 + q)  <=>  u (1 + q) < 1; branchless, since the outcome is a coin flip.
             hit = u * (1.0 + q[i, j]) < 1.0

@@ -21,6 +21,7 @@ from numba import njit
 
 from . import stats
 from ._rng import make_state, next_double
+from ._rng import step as rng_step
 from ._validate import check_int, check_real, rng_from
 
 METHODS_2D = ("metropolis", "heatbath", "wolff", "swendsen-wang")
@@ -113,15 +114,7 @@ def _metropolis_sweeps(s, K, n_sweeps, state):
                     jm = j - 1 if j > 0 else L - 1
                     spin = row[j]
                     h = up[j] + down[j] + row[jp] + row[jm]
-                    # xoshiro256+, inline.
-                    r = (s0 + s3) >> np.uint64(11)
-                    t = s1 << np.uint64(17)
-                    s2 ^= s0
-                    s3 ^= s1
-                    s1 ^= s2
-                    s0 ^= s3
-                    s2 ^= t
-                    s3 = (s3 << np.uint64(45)) | (s3 >> np.uint64(19))
+                    r, s0, s1, s2, s3 = rng_step(s0, s1, s2, s3)
                     flip = r < thresholds[(spin * h + 4) >> 1]
                     row[j] = -spin if flip else spin
                     accepted += flip
