@@ -5,7 +5,7 @@ import pytest
 
 from rgkit import exact, vrg
 from rgkit.exact import configurations
-from rgkit.rbm import RBM, match_hidden_units
+from rgkit.rbm import match_hidden_units
 
 
 @pytest.mark.parametrize("N", [4, 8, 12, 16])
@@ -122,10 +122,6 @@ def test_match_hidden_units_recovers_a_permutation_with_sign_flips():
 def test_bad_input_is_refused(call, error):
     with pytest.raises(error):
         call()
-
-
-def test_rbm_class_is_reused():
-    assert isinstance(vrg.decimation_rbm(8, 0.3), RBM)
 
 
 def test_decimated_coupling_is_accurate_for_tiny_and_huge_couplings():
