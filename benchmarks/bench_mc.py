@@ -43,13 +43,13 @@ def numpy_metropolis(s, K, sweeps, rng):
 
 def main() -> None:
     print(f"python {platform.python_version()}, numpy {np.__version__}, {os.cpu_count()} cores")
-    rng = np.random.default_rng(0)
+    rng = np.random.default_rng(0)  # the numpy baseline's generator
     K = KC
-    mc.sample(8, K, 2, method="metropolis", seed=0, burn_in=1, thin=1)  # compile
+    mc.sample(8, K, 2, method="metropolis", seed=0, burn_in=1, thin=1, progress=False)  # compile
     print("\nMetropolis (checkerboard), ns per attempted flip, one thread")
     print(f"{'L':>6} {'rgkit':>8} {'numpy':>8} {'speed-up':>9}")
     for L in (64, 256, 1024):
-        chain = mc._Chain(L, K, 2, "metropolis", rng)
+        chain = mc.Chain(L, K, method="metropolis", seed=L)
         sweeps = max(2, int(2e7 // (L * L)))
         t = best_of(lambda chain=chain, sweeps=sweeps: chain.run(sweeps))
         ns = t / (sweeps * L * L) * 1e9
@@ -61,7 +61,7 @@ def main() -> None:
 
     print("\nWolff at K_c, ns per flipped spin")
     for L in (64, 256):
-        chain = mc._Chain(L, K, 2, "wolff", rng)
+        chain = mc.Chain(L, K, method="wolff", seed=L)
         chain.run(1000)
         before = chain.changed
         n = 20000
@@ -71,17 +71,17 @@ def main() -> None:
 
     print("\nSwendsen-Wang at K_c, ns per spin per update")
     for L in (64, 256):
-        chain = mc._Chain(L, K, 2, "swendsen-wang", rng)
+        chain = mc.Chain(L, K, method="swendsen-wang", seed=L)
         n = max(5, int(2e6 // (L * L)))
         t = best_of(lambda chain=chain, n=n: chain.run(n))
         print(f"{L:>6} {t / (n * L * L) * 1e9:>8.2f}")
 
     print("\nThe paper's dataset: 20,000 samples of 40x40 at K = 0.408 (Wolff, spaced by >= 2 tau_int)")
     t = time.perf_counter()
-    _, info = mc.sample(40, 0.408, 20_000, seed=1, return_info=True)
+    _, info = mc.sample_with_info(40, 0.408, 20_000, seed=1, progress=False)
     print(
-        f"  {time.perf_counter() - t:.2f} s; tau_int = {info['tau_int']:.2f} clusters "
-        f"({info['tau_int_sweeps']:.2f} sweeps), thin = {info['thin']} clusters, burn-in = {info['burn_in']}"
+        f"  {time.perf_counter() - t:.2f} s; tau_int = {info.tau_int:.2f} clusters "
+        f"({info.tau_int_sweeps:.2f} sweeps), thin = {info.thin} clusters, burn-in = {info.burn_in}"
     )
 
 

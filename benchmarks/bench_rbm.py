@@ -23,9 +23,9 @@ def main() -> None:
     data = (rng.random((n, n_vis)) < 0.5).astype(np.float32)
 
     rbm = RBM(n_vis, n_hid, units="binary", seed=0)
-    rbm.fit(data[:1000], epochs=1, seed=0, monitor_size=10)  # warm up BLAS
+    rbm.fit(data[:1000], epochs=1, seed=0, monitor_size=10, progress=False)  # warm up BLAS
     t = time.perf_counter()
-    rbm.fit(data, epochs=1, seed=0, monitor_size=10)
+    rbm.fit(data, epochs=1, seed=0, monitor_size=10, progress=False)
     t_cd = time.perf_counter() - t
 
     W = rbm.W.astype(np.float32)
@@ -55,7 +55,7 @@ def main() -> None:
     for n_in, n_out in [(1600, 400), (400, 100), (100, 25)]:
         layer = RBM(n_in, n_out, units="binary", seed=0)
         t = time.perf_counter()
-        layer.fit(x, epochs=1, seed=0, monitor_size=1000)
+        layer.fit(x, epochs=1, seed=0, monitor_size=1000, progress=False)
         dt = time.perf_counter() - t
         total += dt
         print(f"  DBN layer {n_in}-{n_out}: {dt:.2f} s per epoch (monitoring included)")

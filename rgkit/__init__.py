@@ -1,31 +1,51 @@
 """rgkit: the helper package of the book *Deep learning and the renormalization group*.
 
-Modules
--------
-ising
-    Observables of the Ising model (energy, magnetisation, correlation length).
-exact
-    Exact results: enumeration, the ring, Onsager, Kaufman's finite torus.
-mc
-    Monte Carlo samplers (numba): Metropolis, heat bath, Wolff, Swendsen–Wang, exact 1D.
-stats
-    Autocorrelation times and error bars.
-data
-    Datasets cached on disk.
+Modules, from the bottom layer up (a module imports only from layers below it; the test
+``tests/test_layering.py`` enforces it):
+
+states
+    Enumeration of small two-valued systems: states, Boltzmann weights, KL divergences.
+ising, exact, hamiltonian
+    The Ising model: observables; exact results (ring, Onsager, Kaufman's torus); spin
+    Hamiltonians as tables of multi-spin couplings.
+mc, stats
+    Monte Carlo sampling of the Ising model (one ``Chain``, one update rule per method);
+    autocorrelation times and error bars.
 rg
-    Majority-rule block spins; the geometry of receptive fields.
+    Hand-made coarse-graining: majority-rule block spins, decimation of the ring.
 rbm
-    Restricted Boltzmann machines with spin or binary units.
-vrg
-    The variational renormalization group and the Mehta–Schwab mapping, by enumeration.
+    Restricted Boltzmann machines and deep belief networks (knows nothing of Ising).
+vrg, compare
+    The variational RG and the Mehta–Schwab mapping, by enumeration; learned maps held
+    against hand-made RG.
+data
+    Datasets and trained models cached on disk.
 plot
-    Figure conventions.
+    The book's figures.
 profiles
     Named run sizes for the chapters.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
-from . import data, exact, ising, mc, plot, profiles, rbm, rg, stats, vrg
+from . import _numba_cache
 
-__all__ = ["data", "exact", "ising", "mc", "plot", "profiles", "rbm", "rg", "stats", "vrg"]
+_numba_cache.configure()  # before any kernel is defined: numba reads the folder at decoration
+
+from . import compare, data, exact, hamiltonian, ising, mc, plot, profiles, rbm, rg, states, stats, vrg  # noqa: E402
+
+__all__ = [
+    "compare",
+    "data",
+    "exact",
+    "hamiltonian",
+    "ising",
+    "mc",
+    "plot",
+    "profiles",
+    "rbm",
+    "rg",
+    "states",
+    "stats",
+    "vrg",
+]

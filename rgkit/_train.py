@@ -1,4 +1,4 @@
-"""Training machinery behind :meth:`rgkit.rbm.RBM.fit`: contrastive divergence, monitoring, AIS.
+"""Training machinery behind :meth:`rgkit.rbm.RBM.fit`: the sampling kernel, contrastive divergence, monitoring, AIS.
 
 Kept apart from the model so that ``rbm.py`` reads as the definition of an RBM. Everything
 here works on plain arrays (W, a, b) in float32 or float64; the dense products go to BLAS.
@@ -12,34 +12,10 @@ import numpy as np
 from numba import njit
 from scipy.special import logsumexp
 
+from ._rng import draw_base, stream_state
 from ._rng import step as rng_step
 from ._validate import check_int, check_real
-
-
-def check_training_data(data: object, n_visible: int, units: str) -> tuple[np.ndarray, bool]:
-    """Validate training data; return it (float, not copied if already float) and whether it is all exact states.
-
-    Spin units take values in [-1, 1] and binary units in [0, 1]: exact states, or the
-    conditional means of the layer below when training an upper layer of a DBN.
-    """
-    arr = np.asarray(data)
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(f"data must be a numeric array; got dtype {arr.dtype}")
-    if arr.ndim != 2 or arr.shape[1] != n_visible:
-        raise ValueError(f"data must have shape (n_samples, {n_visible}); got {arr.shape}")
-    if arr.shape[0] < 1:
-        raise ValueError("data must hold at least one sample")
-    if arr.dtype.kind != "f":
-        arr = arr.astype(np.float32 if arr.size > 1 << 22 else np.float64)
-    lo, hi = arr.min(), arr.max()
-    if not (np.isfinite(lo) and np.isfinite(hi)):
-        raise ValueError("data must be finite")
-    low = -1.0 if units == "spin" else 0.0
-    if lo < low or hi > 1.0:
-        allowed = "±1 states or means in [-1, 1]" if units == "spin" else "0/1 states or means in [0, 1]"
-        raise ValueError(f"data for {units} units must be {allowed}; got values in [{lo}, {hi}]")
-    exact = bool(np.all((arr == low) | (arr == 1.0)))  # one pass; cheaper than a float64 copy
-    return arr, exact
+from .states import log_sum_units
 
 
 def check_momentum(momentum: object) -> tuple[float, float, int]:
@@ -60,34 +36,17 @@ def check_momentum(momentum: object) -> tuple[float, float, int]:
     return triple
 
 
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
-_MIX2 = np.uint64(0x94D049BB133111EB)
-
-
-@njit(inline="always")
-def _splitmix(z):
-    z = z + _GOLDEN
-    z = (z ^ (z >> np.uint64(30))) * _MIX1
-    z = (z ^ (z >> np.uint64(27))) * _MIX2
-    return z ^ (z >> np.uint64(31)), z
-
-
 @njit(cache=True)
-def _draw_given_odds(q, low, base):
-    """Unit (i, j) is 1 with probability 1 / (1 + q[i, j]), else ``low``.
+def _draw_given_odds(q, low, base, out):
+    """Set ``out[i, j]`` to 1 with probability 1 / (1 + q[i, j]), else to ``low``.
 
-    Each row has its own xoshiro256+ stream seeded by splitmix64 from (base, row). (A
-    parallel loop over rows was slower here: its threads contend with OpenBLAS's.)
+    Row ``i`` draws from xoshiro256+ stream ``i`` of ``base`` (:func:`rgkit._rng.stream_state`).
+    ``out`` may be float (training) or int8 (the public samplers); the values are the same.
+    (A parallel loop over rows was slower here: its threads contend with OpenBLAS's.)
     """
     n, m = q.shape
-    out = np.empty_like(q)
     for i in range(n):
-        z = base + np.uint64(i) * _GOLDEN
-        s0, z = _splitmix(z)
-        s1, z = _splitmix(z)
-        s2, z = _splitmix(z)
-        s3, z = _splitmix(z)
+        s0, s1, s2, s3 = stream_state(base, i)
         for j in range(m):
             r, s0, s1, s2, s3 = rng_step(s0, s1, s2, s3)
             u = float(r) * 1.1102230246251565e-16  # uniform in [0, 1), 2^-53 steps
@@ -105,18 +64,33 @@ def layer_mean(x: np.ndarray, units: str) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-x))
 
 
-def layer_sample(x: np.ndarray, units: str, rng: np.random.Generator) -> np.ndarray:
+def layer_sample(x: np.ndarray, units: str, rng: np.random.Generator, dtype=None) -> np.ndarray:
     """Draw a layer given its fields x: P(+1) = σ(2x) for spins, P(1) = σ(x) for bits.
 
+    The one sampling path of :mod:`rgkit.rbm`: training and the public samplers both call it.
     The odds e^{-x} are computed by numpy's vectorised exp; numba only draws and compares.
+
+    Parameters
+    ----------
+    x : array of float, shape (..., n_units)
+    units : {"spin", "binary"}
+    rng : numpy Generator
+        Gives the one uint64 that seeds this call's streams.
+    dtype : numpy dtype, optional
+        Of the result; the dtype of ``x`` by default (int8 for the public samplers).
+
+    Returns
+    -------
+    ndarray, the shape of ``x``
+        States in the encoding ``units``.
     """
     x = np.ascontiguousarray(x)
     shape = x.shape
     x2 = x.reshape(-1, shape[-1]) if x.ndim != 2 else x
     with np.errstate(over="ignore"):
         q = np.exp(-2 * x2 if units == "spin" else -x2)
-    base = np.uint64(rng.integers(0, np.iinfo(np.uint64).max, dtype=np.uint64, endpoint=True))
-    out = _draw_given_odds(q, -1.0 if units == "spin" else 0.0, base)
+    out = np.empty(q.shape, dtype=q.dtype if dtype is None else dtype)
+    _draw_given_odds(q, -1.0 if units == "spin" else 0.0, draw_base(rng), out)
     return out.reshape(shape)
 
 
@@ -134,7 +108,9 @@ def cd_gradient(
 
     The positive phase uses the exact hidden means given the data; the negative phase runs
     k steps of block Gibbs sampling from the data (CD) or from persistent chains (PCD) and
-    uses the hidden means of the final visible states. Returns (gW, ga, gb, final chains).
+    uses the hidden means of the final visible states. Each phase is averaged over its own
+    states: the positive over the data rows, the negative over the chains (as many as the data
+    rows in CD, any number in PCD). Returns (gW, ga, gb, final chains).
     """
     x0 = v0 @ W
     x0 += b
@@ -146,18 +122,16 @@ def cd_gradient(
             h = layer_sample(v @ W + b, units, rng)
     phk = layer_mean(v @ W + b, units)
     n = v0.shape[0]
-    gW = (v0.T @ ph0 - v.T @ phk) / n
-    ga = (v0.sum(axis=0) - v.sum(axis=0)) / n
-    gb = (ph0.sum(axis=0) - phk.sum(axis=0)) / n
+    # Negative phase sums rescaled to n rows; ratio = 1 (exact, no rounding) in CD.
+    ratio = n / v.shape[0]
+    gW = (v0.T @ ph0 - ratio * (v.T @ phk)) / n
+    ga = (v0.sum(axis=0) - ratio * v.sum(axis=0)) / n
+    gb = (ph0.sum(axis=0) - ratio * phk.sum(axis=0)) / n
     return gW, ga, gb, v
 
 
-def log_sum_unit(x: np.ndarray, units: str) -> np.ndarray:
-    return np.logaddexp(x, -x) if units == "spin" else np.logaddexp(0.0, x)
-
-
 def free_energy(W, a, b, v, units) -> np.ndarray:
-    return -(v @ a) - log_sum_unit(v @ W + b, units).sum(axis=1)
+    return -(v @ a) - log_sum_units(v @ W + b, units).sum(axis=1)
 
 
 def pseudo_log_likelihood(W, a, b, v, units, rng) -> float:
@@ -201,13 +175,13 @@ def ais_log_partition(
     """
     n_hidden = W.shape[1]
     betas = np.linspace(0.0, 1.0, n_betas)
-    log_z_base = float(log_sum_unit(a, units).sum() + n_hidden * np.log(2.0))
+    log_z_base = float(log_sum_units(a, units).sum() + n_hidden * np.log(2.0))
     # Draw v exactly from the base model (independent units with fields a).
     v = layer_sample(np.broadcast_to(a, (n_chains, a.size)).copy(), units, rng)
     log_w = np.zeros(n_chains)
 
     def log_p_star(v, beta):  # ln Σ_h e^{-E_β(v, h)}
-        return v @ a + log_sum_unit(beta * (v @ W + b), units).sum(axis=1)
+        return v @ a + log_sum_units(beta * (v @ W + b), units).sum(axis=1)
 
     for beta_prev, beta in zip(betas[:-1], betas[1:], strict=True):
         log_w += log_p_star(v, beta) - log_p_star(v, beta_prev)

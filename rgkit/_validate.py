@@ -14,6 +14,19 @@ import numpy as np
 UNITS = ("spin", "binary")
 
 
+def check_choice(value: object, name: str, choices: tuple, *, explain: str = "") -> object:
+    """Return ``value`` if it is one of ``choices`` (strings or None), else raise.
+
+    ``explain`` is appended to the message, e.g. ``"for dim=2"``.
+    """
+    suffix = f" {explain}" if explain else ""
+    if value is not None and not isinstance(value, str):
+        raise TypeError(f"{name} must be one of {choices}{suffix}; got {type(value).__name__}")
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {choices}{suffix}; got {value!r}")
+    return value
+
+
 def check_units(units: object, name: str = "units") -> str:
     """Return ``units`` if it names a known encoding, else raise."""
     if not isinstance(units, str):
@@ -21,6 +34,14 @@ def check_units(units: object, name: str = "units") -> str:
     if units not in UNITS:
         raise ValueError(f"{name} must be 'spin' (values ±1) or 'binary' (values 0/1); got {units!r}")
     return units
+
+
+def check_coupling(value: object, name: str = "K") -> float:
+    """Return a ferromagnetic coupling K = J/k_BT > 0 as a float, else raise."""
+    value = check_real(value, name)
+    if value <= 0:
+        raise ValueError(f"{name} must be positive (a ferromagnet, K = J/k_BT > 0); got {value}")
+    return value
 
 
 def check_int(value: object, name: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
@@ -91,3 +112,71 @@ def rng_from(seed: object) -> np.random.Generator:
     if seed < 0:
         raise ValueError(f"seed must be non-negative; got {seed}")
     return np.random.default_rng(int(seed))
+
+
+def check_spins(spins: object, name: str = "spins") -> np.ndarray:
+    """Return ``spins`` if it is a ±1 integer batch of chains ``(n, N)`` or square lattices ``(n, L, L)``."""
+    arr = np.asarray(spins)
+    if arr.dtype.kind not in "iu":
+        raise TypeError(f"{name} must be an integer array of ±1 (int8 preferred); got dtype {arr.dtype}")
+    if arr.ndim == 2:
+        if arr.shape[1] < 2:
+            raise ValueError(f"{name}: chains need at least 2 sites; got shape {arr.shape}")
+    elif arr.ndim == 3:
+        if arr.shape[1] != arr.shape[2] or arr.shape[1] < 2:
+            raise ValueError(f"{name}: lattices must be square with side at least 2; got shape {arr.shape}")
+    else:
+        raise ValueError(
+            f"{name} must be a batch, shape (n, N) for chains or (n, L, L) for lattices; got shape {arr.shape}"
+        )
+    if arr.shape[0] < 1:
+        raise ValueError(f"{name} must hold at least one configuration; got shape {arr.shape}")
+    if not np.all((arr == 1) | (arr == -1)):
+        raise ValueError(f"{name} must hold only -1 and 1")
+    return arr
+
+
+def check_series(x: object, name: str = "x", minimum: int = 4) -> np.ndarray:
+    """Return ``x`` as a finite 1-D float64 series of at least ``minimum`` entries, else raise."""
+    arr = np.asarray(x, dtype=np.float64)
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be a 1-D time series; got shape {arr.shape}")
+    if arr.size < minimum:
+        raise ValueError(f"{name} must have at least {minimum} entries; got {arr.size}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite")
+    return arr
+
+
+def check_unit_values(data: object, name: str, width: int, units: str) -> tuple[np.ndarray, bool]:
+    """Validate states or conditional means of a layer of ``width`` units.
+
+    Spin units take values in [-1, 1] and binary units in [0, 1]: exact states, or the
+    conditional means of the layer below (the input of an upper layer of a deep belief network).
+
+    Returns
+    -------
+    values : ndarray of float, shape (n, width)
+        Not copied if already floating point (float32 kept; integers become float64, or
+        float32 above 2**22 entries).
+    exact : bool
+        Whether every value is a state (±1 or 0/1).
+    """
+    arr = np.asarray(data)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be a numeric array; got dtype {arr.dtype}")
+    if arr.ndim != 2 or arr.shape[1] != width:
+        raise ValueError(f"{name} must have shape (n_samples, {width}); got {arr.shape}")
+    if arr.shape[0] < 1:
+        raise ValueError(f"{name} must hold at least one sample")
+    if arr.dtype.kind != "f":
+        arr = arr.astype(np.float32 if arr.size > 1 << 22 else np.float64)
+    lo, hi = arr.min(), arr.max()
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        raise ValueError(f"{name} must be finite")
+    low = -1.0 if units == "spin" else 0.0
+    if lo < low or hi > 1.0:
+        allowed = "±1 states or means in [-1, 1]" if units == "spin" else "0/1 states or means in [0, 1]"
+        raise ValueError(f"{name} for {units} units must be {allowed}; got values in [{lo}, {hi}]")
+    exact = bool(np.all((arr == low) | (arr == 1.0)))
+    return arr, exact

@@ -1,49 +1,105 @@
-"""Datasets cached on disk: generate once, load every time after.
+"""Datasets and trained models cached on disk: generate once, load every time after.
 
-A dataset is keyed by its name, every parameter, the seed and a hash of rgkit's source (a
-version number rarely changes when a bug is fixed). It is stored as ``.npz`` (arrays) beside
-``.json`` (parameters, τ_int, thinning, time taken, versions), written atomically (temporary
-file, then rename) and read with ``allow_pickle=False``. A corrupt or mismatched file is
-detected, reported with a warning, and regenerated.
+An entry is keyed by its name, every parameter, and a hash of the source of the rgkit
+modules that produce it (:func:`source_hash`: the modules named and every rgkit module they
+import), so editing a colour map does not throw away a trained network, while fixing a
+sampler does regenerate its datasets. An entry is one ``.npz`` file holding the arrays and
+the metadata together (:mod:`rgkit._io`), written atomically: two processes filling the same
+entry at once each write a complete file, and the last rename wins.
 
-The cache directory is ``$RGBOOK_DATA_DIR`` if set; otherwise ``_data/`` in the book's
-repository when run from inside it (found by its ``_toc.yml``), else ``~/.cache/rgkit``.
+The cache directory is ``$RGBOOK_DATA_DIR`` if set (``~`` is expanded); otherwise ``_data/``
+in the book's repository when run from inside it (found by its ``_toc.yml``), else
+``~/.cache/rgkit``. It is checked to be writable *before* anything is generated; if it is not,
+the result is generated, returned uncached, and a warning says why.
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import os
 import platform
 import tempfile
+import time
 import warnings
 from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from . import __version__
+from . import __version__, _io, mc
+from ._validate import check_int, check_units
+from .rbm import DBN
 
 ENV_VAR = "RGBOOK_DATA_DIR"
+_PACKAGE = Path(__file__).resolve().parent
 
 
-def source_hash() -> str:
-    """SHA-256 (hex) of every ``.py`` file of the installed rgkit package."""
+# ----------------------------------------------------------------------------- source keys
+@cache
+def _direct_imports(module: str) -> frozenset[str]:
+    """The rgkit modules that ``rgkit/<module>.py`` imports (relative or absolute)."""
+    tree = ast.parse((_PACKAGE / f"{module}.py").read_text())
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level == 1 or base == "rgkit" or base.startswith("rgkit."):
+                base = base.removeprefix("rgkit").lstrip(".")
+                if base:
+                    found.add(base.split(".")[0])
+                else:  # from . import a, b
+                    found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.startswith("rgkit."):
+                    found.add(alias.name.split(".")[1])
+    return frozenset(m for m in found if (_PACKAGE / f"{m}.py").exists())
+
+
+def module_closure(modules) -> list[str]:
+    """The named rgkit modules and every rgkit module they import, transitively (sorted)."""
+    todo, seen = list(modules), set()
+    while todo:
+        module = todo.pop()
+        if module in seen:
+            continue
+        if not (_PACKAGE / f"{module}.py").exists():
+            raise ValueError(f"rgkit has no module {module!r}")
+        seen.add(module)
+        todo.extend(_direct_imports(module))
+    return sorted(seen)
+
+
+def source_hash(modules=None) -> str:
+    """SHA-256 (hex) of the source of rgkit modules.
+
+    Parameters
+    ----------
+    modules : iterable of str, optional
+        Module names such as ``["mc"]``; the hash covers them and every rgkit module they
+        import. By default, every module of the package.
+    """
+    names = sorted(p.stem for p in _PACKAGE.glob("*.py")) if modules is None else module_closure(modules)
     digest = hashlib.sha256()
-    root = Path(__file__).resolve().parent
-    for path in sorted(root.rglob("*.py")):
-        digest.update(path.relative_to(root).as_posix().encode())
-        digest.update(path.read_bytes())
+    for name in names:
+        digest.update(name.encode() + b"\0")
+        digest.update((_PACKAGE / f"{name}.py").read_bytes())
     return digest.hexdigest()
 
 
+# ----------------------------------------------------------------------------- the cache
 def cache_dir() -> Path:
     """The cache directory (created if missing)."""
     env = os.environ.get(ENV_VAR)
     if env:
-        path = Path(env)
+        path = Path(env).expanduser()
+        if path.exists() and not path.is_dir():
+            raise ValueError(f"{ENV_VAR} must name a directory; {path} is a file")
     else:
         path = Path.home() / ".cache" / "rgkit"
         for parent in [Path.cwd(), *Path.cwd().parents]:
@@ -54,20 +110,39 @@ def cache_dir() -> Path:
     return path
 
 
-def _key(name: str, params: dict[str, Any]) -> str:
-    blob = json.dumps({"name": name, "params": params, "source": source_hash()}, sort_keys=True)
-    return hashlib.sha256(blob.encode()).hexdigest()[:20]
-
-
-def _atomic_write(path: Path, write: Callable[[Any], None], mode: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+def _writable(folder: Path) -> str | None:
+    """None if files can be created in ``folder``, else the reason they cannot."""
     try:
-        with os.fdopen(fd, mode) as f:
-            write(f)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as err:
+        return f"{folder} is not writable ({err.strerror or err})"
+    return None
+
+
+@dataclass(frozen=True)
+class CacheEntry:
+    """What :func:`cached` knows about an entry, besides its arrays."""
+
+    name: str
+    key: str
+    #: The parameters the entry was keyed by.
+    params: dict
+    #: Facts the generator reported (times, τ_int, ...).
+    info: dict
+    #: The rgkit modules whose source the key covers.
+    modules: tuple[str, ...]
+    #: Whether the arrays were read from disk (False: generated by this call).
+    from_cache: bool
+    #: The file, or None when the cache directory was not writable.
+    path: Path | None
+
+
+def _check_name(name: object) -> str:
+    if not isinstance(name, str) or not name or not all(c.isalnum() or c in "-_" for c in name):
+        raise ValueError(f"name must be a non-empty string of letters, digits, '-' and '_'; got {name!r}")
+    return name
 
 
 def cached(
@@ -75,74 +150,86 @@ def cached(
     params: dict[str, Any],
     generate: Callable[[], tuple[dict[str, np.ndarray], dict[str, Any]]],
     *,
+    modules,
     directory: str | Path | None = None,
-) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """Load a dataset from the cache, or generate and store it.
+) -> tuple[dict[str, np.ndarray], CacheEntry]:
+    """Load an entry from the cache, or generate and store it.
 
     Parameters
     ----------
     name : str
         Short name, used in the file name (letters, digits, ``-`` and ``_``).
     params : dict
-        Every parameter that determines the data, the seed included; JSON-serialisable.
+        Every parameter that determines the arrays, the seed included; JSON-serialisable.
     generate : callable
         Called with no arguments on a miss; returns ``(arrays, info)``: a dict of numpy arrays
         (no object arrays) and a JSON-serialisable dict of facts about the generation.
+    modules : iterable of str
+        The rgkit modules that generate the arrays (e.g. ``["mc"]``); the key covers their
+        source and that of every rgkit module they import.
     directory : path, optional
         Overrides :func:`cache_dir`.
 
     Returns
     -------
     arrays : dict of str to ndarray
-    metadata : dict
-        ``params``, ``info``, ``key``, ``source_hash``, versions, and ``from_cache`` (bool).
+    entry : CacheEntry
+
+    Raises
+    ------
+    TypeError
+        If ``params`` or the generator's ``info`` are not JSON-serialisable, or an array is an
+        object array (checked before anything is written).
     """
-    if not isinstance(name, str) or not name or not all(c.isalnum() or c in "-_" for c in name):
-        raise ValueError(f"name must be a non-empty string of letters, digits, '-' and '_'; got {name!r}")
+    name = _check_name(name)
     if not isinstance(params, dict):
         raise TypeError(f"params must be a dict; got {type(params).__name__}")
-    try:
-        json.dumps(params)
-    except TypeError as err:
-        raise TypeError(f"params must be JSON-serialisable: {err}") from None
-    folder = Path(directory) if directory is not None else cache_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    key = _key(name, params)
-    npz, meta_path = folder / f"{name}-{key}.npz", folder / f"{name}-{key}.json"
-    if npz.exists() and meta_path.exists():
+    canonical = json.loads(_io.to_json(params))
+    if not callable(generate):
+        raise TypeError("generate must be callable with no arguments")
+    if isinstance(modules, str):
+        modules = [modules]
+    closure = tuple(module_closure(modules))
+    key = hashlib.sha256(
+        json.dumps({"name": name, "params": canonical, "source": source_hash(closure)}, sort_keys=True).encode()
+    ).hexdigest()[:20]
+    folder = Path(directory).expanduser() if directory is not None else cache_dir()
+    path = folder / f"{name}-{key}.npz"
+    if path.exists():
         try:
-            meta = json.loads(meta_path.read_text())
-            if meta.get("key") != key or meta.get("params") != json.loads(json.dumps(params)):
-                raise ValueError("metadata does not match the requested parameters")
-            with np.load(npz, allow_pickle=False) as f:
-                arrays = {k: f[k] for k in f.files}
-            if sorted(arrays) != sorted(meta.get("arrays", [])):
-                raise ValueError("arrays do not match the metadata")
-            meta["from_cache"] = True
-            return arrays, meta
-        except Exception as err:  # noqa: BLE001 - any failure to read means regenerate
-            warnings.warn(f"cached dataset {npz.name} is unreadable ({err}); regenerating it", stacklevel=2)
+            arrays, meta = _io.load(path, kind="cache-entry")
+            if meta.get("key") != key or meta.get("params") != canonical:
+                raise ValueError(f"cannot read {path}: its metadata does not match the requested parameters")
+            return arrays, CacheEntry(name, key, canonical, meta["info"], closure, True, path)
+        except ValueError as err:
+            warnings.warn(f"{err}; regenerating it", stacklevel=2)
+    problem = _writable(folder)
     arrays, info = generate()
+    if not isinstance(arrays, dict) or not isinstance(info, dict):
+        raise TypeError("generate must return (dict of arrays, dict of info)")
     for k, v in arrays.items():
-        if not isinstance(v, np.ndarray) or v.dtype == object:
+        if not isinstance(v, np.ndarray) or v.dtype.hasobject:
             raise TypeError(f"generate must return numpy arrays (not object arrays); {k!r} is not")
+    info = json.loads(_io.to_json(info))
     meta = {
         "name": name,
         "key": key,
-        "params": params,
+        "params": canonical,
         "info": info,
-        "arrays": sorted(arrays),
-        "source_hash": source_hash(),
+        "modules": list(closure),
+        "source_hash": source_hash(closure),
         "rgkit_version": __version__,
         "numpy_version": np.__version__,
         "python_version": platform.python_version(),
     }
-    _atomic_write(npz, lambda f: np.savez(f, **arrays), "wb")
-    _atomic_write(meta_path, lambda f: f.write(json.dumps(meta, indent=1, sort_keys=True)), "w")
-    meta["from_cache"] = False
-    return arrays, meta
+    if problem:
+        warnings.warn(f"{problem}: returning {name!r} without caching it", stacklevel=2)
+        return arrays, CacheEntry(name, key, canonical, info, closure, False, None)
+    _io.save(path, arrays, meta, kind="cache-entry")
+    return arrays, CacheEntry(name, key, canonical, info, closure, False, path)
 
 
+# ----------------------------------------------------------------------------- products
 def ising_dataset(
     L: int,
     K: float,
@@ -152,34 +239,96 @@ def ising_dataset(
     method: str | None = None,
     dim: int = 2,
     directory: str | Path | None = None,
-) -> tuple[np.ndarray, dict[str, Any]]:
-    """Equilibrium Ising samples from :func:`rgkit.mc.sample`, cached on disk.
+) -> tuple[np.ndarray, CacheEntry]:
+    """Equilibrium Ising samples from :func:`rgkit.mc.sample_with_info`, cached on disk.
 
-    Parameters are those of :func:`rgkit.mc.sample`; ``seed`` is required so that the cache
-    key determines the bytes.
+    Parameters are those of :func:`rgkit.mc.sample`; ``seed`` must be an integer, so that the
+    cache key determines the bytes.
 
     Returns
     -------
     spins : ndarray of int8, shape (n_samples, L, L) or (n_samples, L)
-    metadata : dict
-        See :func:`cached`; ``metadata["info"]`` holds the sampler's info (τ_int, thinning, time).
+    entry : CacheEntry
+        ``entry.info`` holds the sampler's :class:`rgkit.mc.SamplingInfo` as a dict.
     """
-    from . import mc
+    seed = check_int(seed, "seed", minimum=0)
+    params = {"L": L, "K": K, "n_samples": n_samples, "seed": seed, "method": method, "dim": dim}
 
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
-        raise TypeError(f"seed must be an integer for a cached dataset; got {type(seed).__name__}")
+    def generate():
+        spins, info = mc.sample_with_info(L, K, n_samples, dim=dim, method=method, seed=seed)
+        return {"spins": spins}, asdict(info)
+
+    arrays, entry = cached("ising", params, generate, modules=["mc"], directory=directory)
+    return arrays["spins"], entry
+
+
+def trained_dbn(
+    data: np.ndarray,
+    layer_sizes,
+    *,
+    units: str,
+    epochs: int,
+    seed: int,
+    weight_scale: float = 0.01,
+    directory: str | Path | None = None,
+    **fit_kwargs,
+) -> tuple[DBN, CacheEntry]:
+    """A deep belief network trained greedily on ``data`` (:meth:`rgkit.rbm.DBN.fit`), cached on disk.
+
+    The key covers the bytes of ``data``, every argument and the source of the RBM code, so
+    a chapter can ask for the same network again and get it from disk in a second.
+
+    Parameters
+    ----------
+    data : array, shape (n_samples, n_visible)
+        Training data in the network's encoding (±1 for spin units, 0/1 for binary).
+    layer_sizes : sequence of int
+        Widths from the visible layer up.
+    units : {"spin", "binary"}
+    epochs : int
+        Epochs per layer.
+    seed : int
+        Draws the initial weights and drives training.
+    weight_scale : float
+        Standard deviation of the initial weights.
+    **fit_kwargs
+        Passed to :meth:`rgkit.rbm.DBN.fit` (``learning_rate``, ``momentum``, ``l1``, ...);
+        JSON-serialisable values (tuples are stored as lists).
+
+    Returns
+    -------
+    dbn : DBN
+        With each layer's ``history`` and ``hyperparameters`` restored.
+    entry : CacheEntry
+        ``entry.info["seconds"]`` is the training time when it ran.
+    """
+    x = np.ascontiguousarray(data)
+    if x.dtype.hasobject or x.ndim != 2:
+        raise ValueError(f"data must be a numeric array of shape (n_samples, n_visible); got {x.dtype} {x.shape}")
+    units = check_units(units)
+    seed = check_int(seed, "seed", minimum=0)
+    sizes = [int(n) for n in layer_sizes]
     params = {
-        "L": int(L),
-        "K": float(K),
-        "n_samples": int(n_samples),
-        "seed": int(seed),
-        "method": method,
-        "dim": int(dim),
+        "data_sha256": hashlib.sha256(x.tobytes()).hexdigest(),
+        "data_shape": list(x.shape),
+        "data_dtype": str(x.dtype),
+        "layer_sizes": sizes,
+        "units": units,
+        "epochs": epochs,
+        "seed": seed,
+        "weight_scale": weight_scale,
+        "fit": fit_kwargs,
     }
 
     def generate():
-        spins, info = mc.sample(L, K, n_samples, dim=dim, method=method, seed=seed, return_info=True)
-        return {"spins": spins}, {k: (float(v) if isinstance(v, float | np.floating) else v) for k, v in info.items()}
+        start = time.perf_counter()
+        dbn = DBN(sizes, units=units, seed=seed, weight_scale=weight_scale)
+        dbn.fit(x, epochs=epochs, seed=seed, **fit_kwargs)
+        layers = [{"history": r.history, "hyperparameters": r.hyperparameters} for r in dbn.layers]
+        return dbn.to_arrays(), {"seconds": time.perf_counter() - start, "layers": layers}
 
-    arrays, meta = cached("ising", params, generate, directory=directory)
-    return arrays["spins"], meta
+    arrays, entry = cached("dbn", params, generate, modules=["rbm"], directory=directory)
+    dbn = DBN.from_arrays(arrays, units=units)
+    for rbm, stored in zip(dbn.layers, entry.info["layers"], strict=True):
+        rbm.history, rbm.hyperparameters = stored["history"], stored["hyperparameters"]
+    return dbn, entry

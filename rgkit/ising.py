@@ -10,27 +10,11 @@ neighbours is therefore joined by two bonds, as in Kaufman's formula for the fin
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-
-def check_spins(spins: object, name: str = "spins") -> np.ndarray:
-    """Return ``spins`` if it is an int8-compatible ±1 batch of chains or lattices, else raise."""
-    arr = np.asarray(spins)
-    if arr.dtype.kind not in "iu":
-        raise TypeError(f"{name} must be an integer array of ±1 (int8 preferred); got dtype {arr.dtype}")
-    if arr.ndim == 2:
-        if arr.shape[1] < 2:
-            raise ValueError(f"{name}: chains need at least 2 sites; got shape {arr.shape}")
-    elif arr.ndim == 3:
-        if arr.shape[1] != arr.shape[2] or arr.shape[1] < 2:
-            raise ValueError(f"{name}: lattices must be square with side at least 2; got shape {arr.shape}")
-    else:
-        raise ValueError(
-            f"{name} must have shape (n, N) for chains or (n, L, L) for lattices; got {arr.ndim} dimensions"
-        )
-    if not np.all((arr == 1) | (arr == -1)):
-        raise ValueError(f"{name} must hold only -1 and 1")
-    return arr
+from ._validate import check_spins
 
 
 def energy(spins: np.ndarray) -> np.ndarray:
@@ -136,3 +120,50 @@ def correlation_function(spins: np.ndarray) -> np.ndarray:
         else:
             out[r] = 0.5 * (np.mean(s * np.roll(s, -r, axis=1)) + np.mean(s * np.roll(s, -r, axis=2)))
     return out
+
+
+@dataclass(frozen=True)
+class LatticeStatistics:
+    """Observables of a batch of square lattices (see :func:`lattice_statistics`)."""
+
+    #: Mean energy per spin (J = 1).
+    energy: float
+    #: Mean absolute magnetisation per spin.
+    abs_m: float
+    #: Second-moment correlation length, in lattice spacings of these lattices.
+    xi: float
+    #: Lattice spacing in units of the original lattice (b for block spins of side b).
+    spacing: int = 1
+
+    @property
+    def xi_fine(self) -> float:
+        """The correlation length in spacings of the original lattice, ξ · spacing."""
+        return self.xi * self.spacing
+
+
+def lattice_statistics(spins: np.ndarray, *, spacing: int = 1) -> LatticeStatistics:
+    """Energy per spin, mean absolute magnetisation and second-moment correlation length.
+
+    Parameters
+    ----------
+    spins : array of int8, shape (n, L, L)
+        A batch of square lattices.
+    spacing : int
+        Their lattice spacing in units of an original lattice (for block spins).
+
+    Returns
+    -------
+    LatticeStatistics
+    """
+    s = check_spins(spins)
+    if s.ndim != 3:
+        raise ValueError(f"spins must be a batch of square lattices, shape (n, L, L); got {s.shape}")
+    if isinstance(spacing, bool) or not isinstance(spacing, int | np.integer) or spacing < 1:
+        raise ValueError(f"spacing must be a positive integer; got {spacing!r}")
+    n_sites = s.shape[1] * s.shape[2]
+    return LatticeStatistics(
+        energy=float(np.mean(energy(s)) / n_sites),
+        abs_m=float(np.mean(np.abs(magnetization(s)))),
+        xi=second_moment_correlation_length(s),
+        spacing=int(spacing),
+    )

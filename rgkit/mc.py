@@ -1,8 +1,17 @@
 """Monte Carlo sampling of the Ising model: Metropolis, heat bath, Wolff, Swendsen–Wang.
 
-The kernels are numba functions with an inline xoshiro256+ generator (see ``rgkit._rng``);
-every random draw flows from the ``seed`` argument, and the same seed gives the same bytes
-on the same machine. Spins are int8 ±1, J = 1, periodic boundaries, K = J/k_BT.
+One public chain type, :class:`Chain`, holds a configuration and its generator state; the
+update rule behind it is a small private object (``_Metropolis2D``, ``_HeatBath``, ``_Wolff``,
+``_SwendsenWang``, ``_Metropolis1D``, ``_ExactRing``) that allocates only the work arrays it
+needs and runs its own numba kernel, as NetKet's sampler rules do. Every kernel can record
+the energy after each update, so the pilot run that measures τ_int runs exactly the kernel
+that produces the samples. :func:`sample` and :func:`sample_with_info` draw spaced samples
+from a chain; :func:`measure` and :func:`energy_autocorrelation` estimate observables and
+autocorrelation times with error bars from the samples themselves.
+
+The kernels use an inline xoshiro256+ generator (see ``rgkit._rng``); every random draw
+flows from the ``seed`` argument, and the same seed gives the same bytes on the same
+machine. Spins are int8 ±1, J = 1, periodic boundaries, K = J/k_BT.
 
 References
 ----------
@@ -14,22 +23,30 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
 
 from . import stats
+from ._progress import bar
 from ._rng import make_state, next_double
 from ._rng import step as rng_step
-from ._validate import check_int, check_real, rng_from
+from ._validate import check_choice, check_coupling, check_int, rng_from
+from .exact import KC
 
-METHODS_2D = ("metropolis", "heatbath", "wolff", "swendsen-wang")
-METHODS_1D = ("metropolis", "exact")
-_CODES = {"metropolis": 0, "heatbath": 1, "wolff": 2, "swendsen-wang": 3}
+#: Site updates per numba call in :meth:`Chain.run`: about 20-100 ms of work, so that Ctrl-C
+#: (KeyboardInterrupt) gets through between calls of a long burn-in or thinning run.
+_CHUNK_SITES = 10_000_000
+#: Largest lattice side (dim=2) or ring length (dim=1).
+_MAX_L = 1 << 14
+#: Largest energy series :func:`energy_autocorrelation` records (8 bytes each: 512 MiB).
+_MAX_RECORDED = 1 << 26
+#: Fewest samples :func:`measure` accepts: 32 blocks of 2 for blocking and the jackknife.
+_MIN_MEASURE_SAMPLES = 64
 
 
-# ----------------------------------------------------------------------------- 2D kernels
+# ----------------------------------------------------------------------------- energies
 @njit(cache=True)
 def _energy_2d(s):
     L = s.shape[0]
@@ -43,56 +60,24 @@ def _energy_2d(s):
 
 
 @njit(cache=True)
-def _local_sweep(s, table, heatbath, state):
-    """One sweep of single-spin updates; returns the number of spins changed.
-
-    Checkerboard order: all sites of one parity, then the other. ``table[(x + 4) // 2]`` holds,
-    for heat bath, P(s = +1) given the neighbour sum x = h; for Metropolis, the probability
-    to flip given x = s h, min(1, exp(-2 K s h)).
-
-    On the 2×2 torus a checkerboard Metropolis sweep is not ergodic: a sublattice whose
-    neighbours sum to zero flips deterministically, so the relative sign of its two spins
-    never changes. There (only) Metropolis visits N random sites instead.
-    """
-    L = s.shape[0]
-    changed = 0
-    if L == 2 and not heatbath:
-        for _ in range(4):
-            k = int(next_double(state) * 4)
-            if k > 3:
-                k = 3
-            i, j = k // 2, k % 2
-            h = 2 * (s[1 - i, j] + s[i, 1 - j])
-            if next_double(state) < table[(s[i, j] * h + 4) // 2]:
-                s[i, j] = -s[i, j]
-                changed += 1
-        return changed
-    for parity in range(2):
-        for i in range(L):
-            ip = i + 1 if i + 1 < L else 0
-            im = i - 1 if i > 0 else L - 1
-            start = (i + parity) % 2
-            for j in range(start, L, 2):
-                jp = j + 1 if j + 1 < L else 0
-                jm = j - 1 if j > 0 else L - 1
-                h = s[ip, j] + s[im, j] + s[i, jp] + s[i, jm]
-                u = next_double(state)
-                if heatbath:
-                    new = 1 if u < table[(h + 4) // 2] else -1
-                    changed += new != s[i, j]
-                    s[i, j] = new
-                elif u < table[(s[i, j] * h + 4) // 2]:
-                    s[i, j] = -s[i, j]
-                    changed += 1
-    return changed
+def _energy_1d(s):
+    n = s.shape[0]
+    e = 0
+    for i in range(n):
+        e -= s[i] * s[(i + 1) % n]
+    return e
 
 
+# ----------------------------------------------------------------------------- 2D kernels
+# Every kernel takes ``energies``, float64 of length n_updates (record the energy after each
+# update) or 0 (record nothing), and returns the number of spins it flipped.
 @njit(cache=True)
-def _metropolis_sweeps(s, K, n_sweeps, state):
+def _checkerboard_metropolis(s, K, n_sweeps, state):
     """``n_sweeps`` checkerboard Metropolis sweeps on an even L ≥ 4; returns accepted flips.
 
     The hot loop of the book: xoshiro256+ kept in registers, integer thresholds instead of
-    floats, and a branchless update.
+    floats, and a branchless update. Nothing else goes in this loop: even a per-sweep
+    ``if record`` costs 3-4 % here.
     """
     L = s.shape[0]
     # thresholds[(s h + 4) // 2] = P(flip) * 2^53, compared with the top 53 random bits.
@@ -123,8 +108,81 @@ def _metropolis_sweeps(s, K, n_sweeps, state):
 
 
 @njit(cache=True)
-def _wolff_update(s, p_add, state, stack):
-    """Grow and flip one Wolff cluster; returns its size."""
+def _metropolis_sweeps(s, K, n_sweeps, state, energies):
+    """``n_sweeps`` checkerboard Metropolis sweeps, recording the energy after each if asked.
+
+    Recording runs the same hot loop one sweep at a time, so the random draws and the
+    configurations are exactly those of an unrecorded run.
+    """
+    if energies.shape[0] == 0:
+        return _checkerboard_metropolis(s, K, n_sweeps, state)
+    accepted = 0
+    for t in range(n_sweeps):
+        accepted += _checkerboard_metropolis(s, K, 1, state)
+        energies[t] = _energy_2d(s)
+    return accepted
+
+
+@njit(cache=True)
+def _metropolis_2x2(s, K, n_updates, state, energies):
+    """Metropolis on the 2×2 torus: each update tries 4 flips at random sites.
+
+    A checkerboard sweep is not ergodic here: a sublattice whose neighbours sum to zero
+    flips deterministically, so the relative sign of its two spins never changes.
+    """
+    record = energies.shape[0] > 0
+    table = np.empty(5)
+    for idx in range(5):
+        table[idx] = min(1.0, math.exp(-2.0 * K * (2 * idx - 4)))
+    accepted = 0
+    for t in range(n_updates):
+        for _ in range(4):
+            k = int(next_double(state) * 4)
+            if k > 3:
+                k = 3
+            i, j = k // 2, k % 2
+            # Each neighbour of a site on the 2×2 torus appears twice (both directions).
+            h = 2 * (s[1 - i, j] + s[i, 1 - j])
+            if next_double(state) < table[(s[i, j] * h + 4) // 2]:
+                s[i, j] = -s[i, j]
+                accepted += 1
+        if record:
+            energies[t] = _energy_2d(s)
+    return accepted
+
+
+@njit(cache=True)
+def _heatbath_sweeps(s, K, n_sweeps, state, energies):
+    """``n_sweeps`` checkerboard heat-bath sweeps, any L ≥ 2; returns the spins changed.
+
+    Each site is set to +1 with probability 1/(1 + exp(-2 K h)), h the neighbour sum.
+    """
+    L = s.shape[0]
+    record = energies.shape[0] > 0
+    p_up = np.empty(5)  # p_up[(h + 4) // 2] = P(s = +1 | h)
+    for idx in range(5):
+        p_up[idx] = 1.0 / (1.0 + math.exp(-2.0 * K * (2 * idx - 4)))
+    changed = 0
+    for t in range(n_sweeps):
+        for parity in range(2):
+            for i in range(L):
+                ip = i + 1 if i + 1 < L else 0
+                im = i - 1 if i > 0 else L - 1
+                for j in range((i + parity) % 2, L, 2):
+                    jp = j + 1 if j + 1 < L else 0
+                    jm = j - 1 if j > 0 else L - 1
+                    h = s[ip, j] + s[im, j] + s[i, jp] + s[i, jm]
+                    new = 1 if next_double(state) < p_up[(h + 4) // 2] else -1
+                    changed += new != s[i, j]
+                    s[i, j] = new
+        if record:
+            energies[t] = _energy_2d(s)
+    return changed
+
+
+@njit(cache=True)
+def _wolff_cluster(s, p_add, state, stack):
+    """Grow and flip one Wolff cluster; returns its size. ``stack`` holds L² site indices."""
     L = s.shape[0]
     n = L * L
     site = int(next_double(state) * n)
@@ -136,6 +194,7 @@ def _wolff_update(s, p_add, state, stack):
     stack[0] = site
     top = 1
     size = 1
+    # A site is flipped when pushed, so it is pushed at most once: L² entries suffice.
     while top > 0:
         top -= 1
         k = stack[top]
@@ -158,6 +217,19 @@ def _wolff_update(s, p_add, state, stack):
 
 
 @njit(cache=True)
+def _wolff_updates(s, K, n_updates, state, energies, stack):
+    """``n_updates`` Wolff cluster flips; returns the total number of spins flipped."""
+    record = energies.shape[0] > 0
+    p_add = 1.0 - math.exp(-2.0 * K)
+    changed = 0
+    for t in range(n_updates):
+        changed += _wolff_cluster(s, p_add, state, stack)
+        if record:
+            energies[t] = _energy_2d(s)
+    return changed
+
+
+@njit(cache=True)
 def _find(parent, x):
     root = x
     while parent[root] != root:
@@ -170,8 +242,9 @@ def _find(parent, x):
 
 
 @njit(cache=True)
-def _sw_update(s, p_add, state, parent, flip):
-    """One Swendsen–Wang update: bonds, clusters by union-find, each cluster flipped with prob. 1/2."""
+def _sw_lattice_update(s, p_add, state, parent, flip):
+    """One Swendsen–Wang update: bonds, clusters by union-find, each cluster flipped with
+    probability 1/2. Returns the number of spins flipped."""
     L = s.shape[0]
     n = L * L
     for k in range(n):
@@ -194,7 +267,8 @@ def _sw_update(s, p_add, state, parent, flip):
                     if a != b:
                         parent[a] = b
     for k in range(n):
-        flip[k] = -1
+        flip[k] = -1  # undecided
+    flipped = 0
     for k in range(n):
         r = _find(parent, k)
         if flip[r] == -1:
@@ -202,38 +276,18 @@ def _sw_update(s, p_add, state, parent, flip):
         if flip[r] == 1:
             i, j = k // L, k % L
             s[i, j] = -s[i, j]
-    return n
+            flipped += 1
+    return flipped
 
 
 @njit(cache=True)
-def _run_2d(s, method, K, n_updates, state, record, energies, work):
-    """Run ``n_updates`` updates; record the energy after each when ``record``.
-
-    Returns the number of accepted flips (local methods) or flipped spins (Wolff).
-    """
-    table = np.empty(5)
-    if method == 0:
-        for idx in range(5):
-            sh = 2 * idx - 4
-            table[idx] = min(1.0, math.exp(-2.0 * K * sh))
-    else:
-        for idx in range(5):
-            sh = 2 * idx - 4
-            table[idx] = 1.0 / (1.0 + math.exp(-2.0 * K * sh))
+def _sw_updates(s, K, n_updates, state, energies, parent, flip):
+    """``n_updates`` Swendsen–Wang lattice updates; returns the total number of spins flipped."""
+    record = energies.shape[0] > 0
     p_add = 1.0 - math.exp(-2.0 * K)
-    stack = work[0]
-    parent = work[1]
-    flip = work[2]
     changed = 0
-    if method == 0 and not record and s.shape[0] >= 4 and s.shape[0] % 2 == 0:
-        return _metropolis_sweeps(s, K, n_updates, state)
     for t in range(n_updates):
-        if method == 0 or method == 1:
-            changed += _local_sweep(s, table, method == 1, state)
-        elif method == 2:
-            changed += _wolff_update(s, p_add, state, stack)
-        else:
-            _sw_update(s, p_add, state, parent, flip)
+        changed += _sw_lattice_update(s, p_add, state, parent, flip)
         if record:
             energies[t] = _energy_2d(s)
     return changed
@@ -241,19 +295,14 @@ def _run_2d(s, method, K, n_updates, state, record, energies, work):
 
 # ----------------------------------------------------------------------------- 1D kernels
 @njit(cache=True)
-def _energy_1d(s):
-    n = s.shape[0]
-    e = 0
-    for i in range(n):
-        e -= s[i] * s[(i + 1) % n]
-    return e
+def _ring_metropolis(s, K, n_updates, state, energies):
+    """``n_updates`` sweeps of N Metropolis attempts at random sites; returns accepted flips.
 
-
-@njit(cache=True)
-def _run_1d_metropolis(s, K, n_updates, state, record, energies):
-    """``n_updates`` sweeps of N Metropolis attempts at random sites (a sequential sweep
-    accepts every zero-energy flip in lockstep and does not mix on a chain)."""
+    Random sites because a sequential sweep accepts every zero-energy flip in lockstep and
+    does not mix on a chain.
+    """
     n = s.shape[0]
+    record = energies.shape[0] > 0
     table = np.empty(3)
     for idx in range(3):
         table[idx] = min(1.0, math.exp(-2.0 * K * (2 * idx - 2)))
@@ -272,98 +321,425 @@ def _run_1d_metropolis(s, K, n_updates, state, record, energies):
     return accepted
 
 
-def _exact_ring(N: int, K: float, n_samples: int, rng: np.random.Generator) -> np.ndarray:
-    """Independent exact samples of the ring: bonds b_i = s_i s_{i+1} are independent with
-    P(b = 1) = e^K / (2 cosh K), conditioned on an even number of broken bonds."""
+@njit(cache=True)
+def _ring_exact(s, K, n_updates, state, energies, proposal):
+    """Replace the ring by ``n_updates`` independent exact samples; returns the spins changed.
+
+    The bonds b_i = s_i s_{i+1} of a ring are independent with P(b = -1) = 1/(1 + e^{2K}),
+    conditioned on an even number of broken bonds; s_{i+1} = s_i b_i, with s_0 = ±1 at random.
+    A draw is accepted with probability (1 + tanh(K)^N)/2 ≥ 1/2.
+    """
+    n = s.shape[0]
+    record = energies.shape[0] > 0
     p_broken = 1.0 / (1.0 + math.exp(2.0 * K))
-    out = np.empty((n_samples, N), dtype=np.int8)
-    filled = 0
-    while filled < n_samples:
-        need = n_samples - filled
-        # Acceptance is (1 + tanh(K)^N) / 2 >= 1/2 for K >= 0: draw a little more than needed.
-        batch = 2 * need + 16
-        broken = rng.random((batch, N)) < p_broken
-        ok = (broken.sum(axis=1) % 2) == 0
-        bonds = np.where(broken[ok], -1, 1).astype(np.int8)[:need]
-        first = np.where(rng.random(len(bonds)) < 0.5, -1, 1).astype(np.int8)
-        # s_{i+1} = s_i b_i: cumulative products of the bonds along the ring.
-        chain = np.empty((len(bonds), N), dtype=np.int8)
-        chain[:, 0] = first
-        chain[:, 1:] = first[:, None] * np.cumprod(bonds[:, :-1], axis=1, dtype=np.int8)
-        out[filled : filled + len(bonds)] = chain
-        filled += len(bonds)
-    return out
+    changed = 0
+    for t in range(n_updates):
+        while True:
+            spin = 1 if next_double(state) < 0.5 else -1
+            broken = 0
+            for i in range(n):
+                proposal[i] = spin
+                if next_double(state) < p_broken:  # the bond from site i to site i + 1
+                    spin = -spin
+                    broken += 1
+            if broken % 2 == 0:
+                break
+        for i in range(n):
+            changed += proposal[i] != s[i]
+            s[i] = proposal[i]
+        if record:
+            energies[t] = _energy_1d(s)
+    return changed
 
 
-# ----------------------------------------------------------------------------- driver
-def _initial(L: int, dim: int, K: float, rng: np.random.Generator) -> np.ndarray:
-    shape = (L,) if dim == 1 else (L, L)
-    if dim == 2 and K > 0.4406867935097715:
-        return np.ones(shape, dtype=np.int8)  # ordered phase: start near equilibrium
-    return np.where(rng.random(shape) < 0.5, -1, 1).astype(np.int8)
+# ----------------------------------------------------------------------------- update rules
+class _Rule:
+    """An update rule: the work arrays it needs and the kernel that applies it.
+
+    ``run(spins, state, n_updates, energies)`` applies ``n_updates`` updates in place,
+    records the energy after each when ``energies`` is not empty, and returns the number of
+    spins flipped. ``sweeps`` says whether an update touches every site (a sweep) or a
+    random number of them (a cluster); ``independent`` that successive states are
+    independent, so no pilot run is needed.
+    """
+
+    sweeps = True
+    independent = False
+
+    def __init__(self, L: int, K: float) -> None:
+        self.K = K
 
 
-class _Chain:
-    """A Markov chain of one method on one lattice, with its generator state."""
+class _Metropolis2D(_Rule):
+    """Checkerboard Metropolis sweeps (random-site on the 2×2 torus); even L only."""
 
-    def __init__(self, L: int, K: float, dim: int, method: str, rng: np.random.Generator) -> None:
-        self.dim, self.K, self.method = dim, K, method
-        self.spins = _initial(L, dim, K, rng)
-        self.state = make_state(rng)
-        n = L if dim == 1 else L * L
-        self.n_sites = n
-        self.work = (np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n, np.int64))
+    def __init__(self, L: int, K: float) -> None:
+        super().__init__(L, K)
+        if L % 2:
+            # On an odd torus the two colours touch across the boundary; sweeping them with
+            # deterministic zero-energy flips leaves some states unvisited (seen on 3×3).
+            raise ValueError(
+                f"metropolis uses checkerboard sweeps, which need an even L; got L={L}. "
+                "Use heatbath, wolff or swendsen-wang for odd L"
+            )
+        self._kernel = _metropolis_2x2 if L == 2 else _metropolis_sweeps
+
+    def run(self, spins: np.ndarray, state: np.ndarray, n_updates: int, energies: np.ndarray) -> int:
+        return int(self._kernel(spins, self.K, n_updates, state, energies))
+
+
+class _HeatBath(_Rule):
+    """Checkerboard heat-bath sweeps, any L."""
+
+    def run(self, spins: np.ndarray, state: np.ndarray, n_updates: int, energies: np.ndarray) -> int:
+        return int(_heatbath_sweeps(spins, self.K, n_updates, state, energies))
+
+
+class _Wolff(_Rule):
+    """One Wolff cluster per update; a stack of L² site indices."""
+
+    sweeps = False
+
+    def __init__(self, L: int, K: float) -> None:
+        super().__init__(L, K)
+        self._stack = np.empty(L * L, dtype=np.int32)  # L ≤ 2^14: indices < 2^28
+
+    def run(self, spins: np.ndarray, state: np.ndarray, n_updates: int, energies: np.ndarray) -> int:
+        return int(_wolff_updates(spins, self.K, n_updates, state, energies, self._stack))
+
+
+class _SwendsenWang(_Rule):
+    """One Swendsen–Wang update of the whole lattice; union-find parents and cluster flips."""
+
+    def __init__(self, L: int, K: float) -> None:
+        super().__init__(L, K)
+        self._parent = np.empty(L * L, dtype=np.int32)
+        self._flip = np.empty(L * L, dtype=np.int8)
+
+    def run(self, spins: np.ndarray, state: np.ndarray, n_updates: int, energies: np.ndarray) -> int:
+        return int(_sw_updates(spins, self.K, n_updates, state, energies, self._parent, self._flip))
+
+
+class _Metropolis1D(_Rule):
+    """N Metropolis attempts at random sites of the ring per update."""
+
+    def run(self, spins: np.ndarray, state: np.ndarray, n_updates: int, energies: np.ndarray) -> int:
+        return int(_ring_metropolis(spins, self.K, n_updates, state, energies))
+
+
+class _ExactRing(_Rule):
+    """An independent exact sample of the ring per update; a proposal buffer of N spins."""
+
+    independent = True
+
+    def __init__(self, L: int, K: float) -> None:
+        super().__init__(L, K)
+        self._proposal = np.empty(L, dtype=np.int8)
+
+    def run(self, spins: np.ndarray, state: np.ndarray, n_updates: int, energies: np.ndarray) -> int:
+        return int(_ring_exact(spins, self.K, n_updates, state, energies, self._proposal))
+
+
+_RULES = {
+    1: {"metropolis": _Metropolis1D, "exact": _ExactRing},
+    2: {"metropolis": _Metropolis2D, "heatbath": _HeatBath, "wolff": _Wolff, "swendsen-wang": _SwendsenWang},
+}
+_DEFAULT_METHOD = {1: "exact", 2: "wolff"}
+METHODS_1D = tuple(_RULES[1])
+METHODS_2D = tuple(_RULES[2])
+
+
+# ----------------------------------------------------------------------------- the chain
+class Chain:
+    """A Markov chain of one update rule on one periodic Ising ring or square lattice.
+
+    Parameters
+    ----------
+    L : int
+        Ring length (``dim=1``) or lattice side (``dim=2``), from 2 to 16384.
+    K : float
+        Coupling J/k_BT, positive (ferromagnet).
+    dim : {1, 2}
+    method : str or None
+        2D: ``"metropolis"`` (checkerboard sweeps, even L only; random-site on 2×2),
+        ``"heatbath"`` (checkerboard sweeps, any L), ``"wolff"``, ``"swendsen-wang"``;
+        1D: ``"metropolis"`` (random-site), ``"exact"`` (independent exact samples).
+        ``None`` means ``"wolff"`` in 2D and ``"exact"`` in 1D.
+    seed : int, numpy Generator or None
+        Draws the initial configuration and seeds the chain's xoshiro256+ state.
+
+    Attributes
+    ----------
+    spins : ndarray of int8, shape (L,) or (L, L)
+        The current configuration, updated in place. It starts random, or all +1 for
+        K > K_c in 2D (the ordered phase, near equilibrium).
+    updates : int
+        Updates run so far: sweeps for metropolis/heatbath, clusters for wolff, lattice
+        updates for swendsen-wang, independent draws for exact.
+    changed : int
+        Spins flipped so far.
+    n_sites : int
+        L or L².
+    method : str
+
+    Raises
+    ------
+    ValueError
+        For L, K, dim or method out of range, and for metropolis with an odd L in 2D.
+
+    Examples
+    --------
+    >>> chain = Chain(8, 0.3, method="metropolis", seed=0)
+    >>> e = chain.record(5)
+    >>> e.shape, chain.updates
+    ((5,), 5)
+    """
+
+    def __init__(
+        self,
+        L: int,
+        K: float,
+        *,
+        dim: int = 2,
+        method: str | None = None,
+        seed: int | np.random.Generator | None = None,
+    ) -> None:
+        dim = check_int(dim, "dim", minimum=1, maximum=2)
+        L = check_int(L, "L", minimum=2, maximum=_MAX_L)
+        K = check_coupling(K)
+        method = _DEFAULT_METHOD[dim] if method is None else method
+        method = check_choice(method, "method", tuple(_RULES[dim]), explain=f"for dim={dim}")
+        rng = rng_from(seed)
+        self.L, self.K, self.dim, self.method = L, K, dim, method
+        self._rule = _RULES[dim][method](L, K)
+        self.n_sites = L if dim == 1 else L * L
+        shape = (L,) if dim == 1 else (L, L)
+        if dim == 2 and K > KC:
+            self.spins = np.ones(shape, dtype=np.int8)  # ordered phase: start near equilibrium
+        else:
+            # In place in int8: one byte per site even while drawing (2^28 sites at L = 16384).
+            self.spins = rng.integers(0, 2, size=shape, dtype=np.int8)
+            self.spins *= 2
+            self.spins -= 1
+        self._state = make_state(rng)
         self.updates = 0
         self.changed = 0
 
-    def run(self, n_updates: int, record: bool = False) -> np.ndarray:
-        energies = np.empty(n_updates if record else 0, dtype=np.float64)
-        if self.dim == 1:
-            changed = _run_1d_metropolis(self.spins, self.K, n_updates, self.state, record, energies)
-        else:
-            changed = _run_2d(
-                self.spins, _CODES[self.method], self.K, n_updates, self.state, record, energies, self.work
-            )
-        self.updates += n_updates
-        self.changed += changed
+    def _advance(self, n_updates: int, energies: np.ndarray) -> None:
+        # Chunks of about _CHUNK_SITES site updates: Ctrl-C is seen between numba calls.
+        chunk = max(1, _CHUNK_SITES // self.n_sites)
+        record = energies.size > 0
+        done = 0
+        while done < n_updates:
+            m = min(chunk, n_updates - done)
+            out = energies[done : done + m] if record else energies
+            self.changed += self._rule.run(self.spins, self._state, m, out)
+            self.updates += m
+            done += m
+
+    def run(self, n_updates: int) -> None:
+        """Apply ``n_updates`` updates (see :attr:`updates` for what one update is).
+
+        Raises
+        ------
+        KeyboardInterrupt
+            On Ctrl-C, between chunks of about 10^7 site updates; the chain stays valid.
+        """
+        n_updates = check_int(n_updates, "n_updates", minimum=0)
+        self._advance(n_updates, np.empty(0, dtype=np.float64))
+
+    def record(self, n_updates: int) -> np.ndarray:
+        """Apply ``n_updates`` updates and return the energy after each.
+
+        The updates are exactly those of :meth:`run` (the same kernel and random draws):
+        recording only reads the configuration.
+
+        Returns
+        -------
+        energies : ndarray of float64, shape (n_updates,)
+            Total energy E = -Σ_<ij> s_i s_j in units of J (not per site).
+        """
+        n_updates = check_int(n_updates, "n_updates", minimum=0)
+        energies = np.empty(n_updates, dtype=np.float64)
+        if n_updates:
+            self._advance(n_updates, energies)
         return energies
 
+    def pilot(self, *, min_updates: int = 1000, max_updates: int = 1 << 17) -> tuple[float, int]:
+        """Equilibrate the chain and measure τ_int of its energy, in updates.
+
+        Runs ``min_updates`` updates to equilibrate, then records the energy for a series
+        that doubles, starting at ``min_updates``, until it is at least 100 τ_int long or
+        reaches ``max_updates``.
+
+        Parameters
+        ----------
+        min_updates : int
+            At least 4.
+        max_updates : int
+            At least ``min_updates``.
+
+        Returns
+        -------
+        tau : float
+            τ_int of the energy in updates (at least 1/2, see
+            :func:`rgkit.stats.integrated_autocorrelation_time`).
+        updates_run : int
+            Updates the pilot applied, equilibration and every series included.
+        """
+        min_updates = check_int(min_updates, "min_updates", minimum=4)
+        max_updates = check_int(max_updates, "max_updates", minimum=min_updates)
+        before = self.updates
+        self.run(min_updates)
+        length = min_updates
+        while True:
+            series = self.record(length)
+            tau, _ = stats.integrated_autocorrelation_time(series)
+            if length >= 100 * tau or length >= max_updates:
+                return tau, self.updates - before
+            length *= 2
+
     def spins_per_update(self) -> float:
-        """Mean number of spins an update touches (N for sweeps; ⟨C⟩ for Wolff)."""
-        if self.method == "wolff":
-            return self.changed / max(self.updates, 1)
-        return float(self.n_sites)
+        """Mean number of spins an update touches: N for sweeps, the mean cluster size ⟨C⟩
+        so far for Wolff (0 before the first update)."""
+        if self._rule.sweeps:
+            return float(self.n_sites)
+        return self.changed / self.updates if self.updates else 0.0
+
+    def __repr__(self) -> str:
+        return f"Chain(L={self.L}, K={self.K:g}, dim={self.dim}, method={self.method!r}, updates={self.updates})"
 
 
-def _check_method(method: object, dim: int) -> str:
-    allowed = METHODS_1D if dim == 1 else METHODS_2D
-    if method is None:
-        return "exact" if dim == 1 else "wolff"
-    if not isinstance(method, str):
-        raise TypeError(f"method must be a string or None; got {type(method).__name__}")
-    if method not in allowed:
-        raise ValueError(f"method must be one of {allowed} for dim={dim}; got {method!r}")
-    return method
+# ----------------------------------------------------------------------------- sampling
+@dataclass(frozen=True)
+class SamplingInfo:
+    """How :func:`sample_with_info` drew its samples.
+
+    Attributes
+    ----------
+    method : str
+    tau_int : float
+        τ_int of the energy in updates, from the pilot run; 0.5 for the exact ring sampler;
+        NaN when ``burn_in`` and ``thin`` were both given (no pilot run).
+    tau_int_sweeps : float
+        τ_int in sweeps (N attempted flips; a Wolff cluster counts as ⟨C⟩/N sweeps).
+    burn_in, thin : int
+        Updates before the first sample and between samples.
+    acceptance : float
+        Fraction of spins flipped per update: accepted flips per attempt for
+        metropolis/heatbath, the mean cluster fraction for wolff, about 1/2 for
+        swendsen-wang and the exact ring sampler.
+    spins_per_update : float
+        See :meth:`Chain.spins_per_update`.
+    elapsed : float
+        Wall time in seconds, pilot included.
+    """
+
+    method: str
+    tau_int: float
+    tau_int_sweeps: float
+    burn_in: int
+    thin: int
+    acceptance: float
+    spins_per_update: float
+    elapsed: float
 
 
-def pilot(chain: _Chain, *, min_updates: int = 1000, max_updates: int = 1 << 17) -> tuple[float, int]:
-    """Equilibrate a chain and measure τ_int of its energy (in updates).
+def _spacing(chain: Chain, burn_in: int | None, thin: int | None) -> tuple[float, int, int]:
+    """τ_int, burn-in and thinning: the given ones, or chosen from a pilot run of the chain."""
+    if chain._rule.independent:
+        return 0.5, 0 if burn_in is None else burn_in, 1 if thin is None else thin
+    if burn_in is not None and thin is not None:
+        return float("nan"), burn_in, thin
+    tau, _ = chain.pilot()
+    burn_in = max(math.ceil(20 * tau), 100) if burn_in is None else burn_in
+    thin = max(math.ceil(2 * tau), 1) if thin is None else thin
+    return tau, burn_in, thin
 
-    Runs ``min_updates`` updates to equilibrate, then records the energy for a series that
-    doubles until it is at least 100 τ_int long (or reaches ``max_updates``).
+
+def _draw(chain: Chain, n_samples: int, burn_in: int, thin: int, progress: bool | None) -> np.ndarray:
+    """Run ``burn_in`` updates, then keep the configuration every ``thin`` updates."""
+    chain.run(burn_in)
+    out = np.empty((n_samples, *chain.spins.shape), dtype=np.int8)
+    shown = bar(progress, total=n_samples, desc=f"{chain.method} L={chain.L} K={chain.K:g}", unit="sample")
+    try:
+        step = 1000
+        for first in range(0, n_samples, step):
+            last = min(first + step, n_samples)
+            for k in range(first, last):
+                chain.run(thin)
+                out[k] = chain.spins
+            shown.update(last - first)
+    finally:
+        shown.close()
+    return out
+
+
+def sample_with_info(
+    L: int,
+    K: float,
+    n_samples: int,
+    *,
+    dim: int = 2,
+    method: str | None = None,
+    seed: int | np.random.Generator | None = None,
+    burn_in: int | None = None,
+    thin: int | None = None,
+    progress: bool | None = None,
+) -> tuple[np.ndarray, SamplingInfo]:
+    """Equilibrium samples of the periodic Ising ring or square lattice, and how they were drawn.
+
+    Parameters
+    ----------
+    L, K, dim, method, seed
+        As for :class:`Chain`.
+    n_samples : int
+        Number of configurations to return, at least 1.
+    burn_in, thin : int or None
+        Updates of the method before the first sample and between samples (a sweep for
+        metropolis/heatbath, one cluster for wolff, one lattice update for swendsen-wang).
+        ``None`` chooses them from τ_int of the energy, measured by :meth:`Chain.pilot`
+        with the same kernel that then draws the samples: ``burn_in = max(⌈20 τ⌉, 100)``
+        after the pilot's own equilibration and ``thin = ⌈2 τ⌉``. The exact ring sampler
+        needs neither (defaults 0 and 1).
+    progress : bool or None
+        Show a progress bar; ``None`` shows one unless ``RGBOOK_QUIET`` is set.
 
     Returns
     -------
-    tau, updates_run : float, int
+    samples : ndarray of int8, shape (n_samples, L, L) or (n_samples, L)
+    info : SamplingInfo
+
+    Raises
+    ------
+    ValueError, TypeError
+        For arguments out of range or of the wrong type (see :class:`Chain`).
+
+    Examples
+    --------
+    >>> s, info = sample_with_info(8, 0.3, 10, seed=1)
+    >>> s.shape, info.method, info.thin >= 2 * info.tau_int
+    ((10, 8, 8), 'wolff', True)
     """
-    chain.run(min_updates)
-    length = min_updates
-    while True:
-        series = chain.run(length, record=True)
-        tau, _ = stats.integrated_autocorrelation_time(series) if np.ptp(series) > 0 else (0.5, 1)
-        if length >= 100 * tau or length >= max_updates:
-            return tau, min_updates + length
-        length *= 2
+    n_samples = check_int(n_samples, "n_samples", minimum=1)
+    burn_in = None if burn_in is None else check_int(burn_in, "burn_in", minimum=0)
+    thin = None if thin is None else check_int(thin, "thin", minimum=1)
+    start = time.perf_counter()
+    chain = Chain(L, K, dim=dim, method=method, seed=seed)
+    tau, burn_in, thin = _spacing(chain, burn_in, thin)
+    out = _draw(chain, n_samples, burn_in, thin, progress)
+    per_update = chain.spins_per_update()
+    info = SamplingInfo(
+        method=chain.method,
+        tau_int=tau,
+        tau_int_sweeps=tau * per_update / chain.n_sites,
+        burn_in=burn_in,
+        thin=thin,
+        acceptance=chain.changed / (chain.updates * chain.n_sites) if chain.updates else float("nan"),
+        spins_per_update=per_update,
+        elapsed=time.perf_counter() - start,
+    )
+    return out, info
 
 
 def sample(
@@ -376,44 +752,16 @@ def sample(
     seed: int | np.random.Generator | None = None,
     burn_in: int | None = None,
     thin: int | None = None,
-    progress: bool = False,
-    return_info: bool = False,
-) -> np.ndarray | tuple[np.ndarray, dict[str, Any]]:
-    """Equilibrium samples of the periodic Ising chain or square lattice.
+    progress: bool | None = None,
+) -> np.ndarray:
+    """Equilibrium samples of the periodic Ising ring or square lattice.
 
-    Parameters
-    ----------
-    L : int
-        Ring length (``dim=1``) or lattice side (``dim=2``), at least 2.
-    K : float
-        Coupling J/k_BT, positive (ferromagnet).
-    n_samples : int
-        Number of configurations to return, at least 1.
-    dim : {1, 2}
-    method : str or None
-        2D: ``"metropolis"`` (checkerboard sweeps, even L only), ``"heatbath"`` (checkerboard
-        sweeps, any L), ``"wolff"``,
-        ``"swendsen-wang"``; 1D: ``"metropolis"`` (random-site), ``"exact"`` (independent exact
-        samples). ``None`` means ``"wolff"`` in 2D and ``"exact"`` in 1D.
-    seed : int, numpy Generator or None
-        Every random draw flows from it; the same seed gives the same bytes.
-    burn_in, thin : int or None
-        Updates of the method before the first sample and between samples (a sweep for
-        metropolis/heatbath, one cluster for wolff, one lattice update for swendsen-wang).
-        ``None`` chooses them from τ_int of the energy measured in a pilot run:
-        ``burn_in = max(20 τ, 100)`` after the pilot's own equilibration and
-        ``thin = ceil(2 τ)``.
-    progress : bool
-        Show a tqdm progress bar.
-    return_info : bool
-        Also return a dict with ``tau_int`` (updates), ``tau_int_sweeps``, ``burn_in``,
-        ``thin``, ``acceptance`` (accepted flips per attempt for local methods; mean cluster
-        fraction for wolff), ``spins_per_update``, ``elapsed`` (s) and ``method``.
+    The arguments are those of :func:`sample_with_info`, which also returns τ_int, the
+    thinning and the time taken.
 
     Returns
     -------
     samples : ndarray of int8, shape (n_samples, L, L) or (n_samples, L)
-    info : dict, only with ``return_info=True``
 
     Examples
     --------
@@ -421,117 +769,113 @@ def sample(
     >>> s.shape, s.dtype
     ((10, 8, 8), dtype('int8'))
     """
-    dim = check_int(dim, "dim", minimum=1, maximum=2)
-    L = check_int(L, "L", minimum=2, maximum=1 << 14)
-    K = check_real(K, "K")
-    if K <= 0:
-        raise ValueError(f"K must be positive (a ferromagnet, K = J/k_BT > 0); got {K}")
-    n_samples = check_int(n_samples, "n_samples", minimum=1)
-    method = _check_method(method, dim)
-    if dim == 2 and method == "metropolis" and L % 2:
-        # On an odd torus the two colours touch across the boundary; sweeping them with
-        # deterministic zero-energy flips leaves some states unvisited (seen on 3×3).
-        raise ValueError(
-            f"metropolis uses checkerboard sweeps, which need an even L; got L={L}. "
-            "Use heatbath, wolff or swendsen-wang for odd L"
-        )
-    if burn_in is not None:
-        burn_in = check_int(burn_in, "burn_in", minimum=0)
-    if thin is not None:
-        thin = check_int(thin, "thin", minimum=1)
-    rng = rng_from(seed)
-    start = time.perf_counter()
-    n_sites = L if dim == 1 else L * L
+    out, _ = sample_with_info(
+        L, K, n_samples, dim=dim, method=method, seed=seed, burn_in=burn_in, thin=thin, progress=progress
+    )
+    return out
 
-    if method == "exact":
-        out = _exact_ring(L, K, n_samples, rng)
-        info = {
-            "method": method,
-            "tau_int": 0.5,
-            "tau_int_sweeps": 0.5,
-            "burn_in": 0,
-            "thin": 1,
-            "acceptance": 1.0,
-            "spins_per_update": float(L),
-        }
-        info["elapsed"] = time.perf_counter() - start
-        return (out, info) if return_info else out
 
-    chain = _Chain(L, K, dim, method, rng)
-    tau = float("nan")
-    if burn_in is None or thin is None:
-        tau, _ = pilot(chain)
-        burn_in = max(int(math.ceil(20 * tau)), 100) if burn_in is None else burn_in
-        thin = max(int(math.ceil(2 * tau)), 1) if thin is None else thin
-    chain.run(burn_in)
-    out = np.empty((n_samples, *chain.spins.shape), dtype=np.int8)
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
+# ----------------------------------------------------------------------------- measurements
+@dataclass(frozen=True)
+class Autocorrelation:
+    """τ_int of the energy of one chain, from :func:`energy_autocorrelation`.
 
-        bar = tqdm(total=n_samples, desc=f"{method} L={L} K={K:g}", unit="sample")
-    chunk = max(1, min(n_samples, 1000))
-    for first in range(0, n_samples, chunk):
-        for k in range(first, min(first + chunk, n_samples)):
-            chain.run(thin)
-            out[k] = chain.spins
-        if bar is not None:
-            bar.update(min(chunk, n_samples - first))
-    if bar is not None:
-        bar.close()
-    per_update = chain.spins_per_update()
-    if method == "wolff":
-        acceptance = per_update / n_sites
-    elif method == "swendsen-wang":
-        acceptance = float("nan")
-    else:
-        acceptance = chain.changed / (chain.updates * n_sites)
-    info = {
-        "method": method,
-        "tau_int": tau,
-        "tau_int_sweeps": tau * per_update / n_sites,
-        "burn_in": burn_in,
-        "thin": thin,
-        "acceptance": acceptance,
-        "spins_per_update": per_update,
-        "elapsed": time.perf_counter() - start,
-    }
-    return (out, info) if return_info else out
+    Attributes
+    ----------
+    tau : float
+        In updates of the method.
+    tau_sweeps : float
+        In sweeps of N attempted flips (a Wolff cluster counts as ⟨C⟩/N sweeps).
+    window : int
+        Sokal's window, in updates.
+    n_updates : int
+        Length of the recorded series.
+    spins_per_update : float
+        N for sweeps, ⟨C⟩ over the recorded series for Wolff.
+    """
+
+    tau: float
+    tau_sweeps: float
+    window: int
+    n_updates: int
+    spins_per_update: float
 
 
 def energy_autocorrelation(
     L: int, K: float, *, method: str, n_updates: int, seed: int | np.random.Generator | None = None
-) -> dict[str, float]:
+) -> Autocorrelation:
     """Measure τ_int of the energy of one 2D chain, in updates and in sweeps.
 
     The chain is equilibrated with 20 % of ``n_updates`` (at least 1000) before it records
-    ``n_updates`` energies. A sweep is N attempted flips; a Wolff update counts as ⟨C⟩/N sweeps.
+    ``n_updates`` energies.
+
+    Parameters
+    ----------
+    L, K, method, seed
+        As for :class:`Chain` (``dim=2``).
+    n_updates : int
+        Length of the recorded energy series, from 100 to 2^26 (8 bytes each).
 
     Returns
     -------
-    dict
-        ``tau`` (updates), ``tau_sweeps``, ``window``, ``n_updates``, ``spins_per_update``.
+    Autocorrelation
+
+    Raises
+    ------
+    ValueError
+        For ``n_updates`` out of range, and as for :class:`Chain`.
     """
-    L = check_int(L, "L", minimum=2)
-    K = check_real(K, "K", positive=True)
-    method = _check_method(method, 2)
     n_updates = check_int(n_updates, "n_updates", minimum=100)
-    chain = _Chain(L, K, 2, method, rng_from(seed))
+    if n_updates > _MAX_RECORDED:
+        raise ValueError(
+            f"n_updates must be at most {_MAX_RECORDED} (the recorded energies take 8 bytes each, "
+            f"{_MAX_RECORDED * 8 >> 20} MiB at the limit); got {n_updates}"
+        )
+    chain = Chain(L, K, dim=2, method=method, seed=seed)
     chain.run(max(1000, n_updates // 5))
-    before_changed, before_updates = chain.changed, chain.updates
-    series = chain.run(n_updates, record=True)
+    changed_before = chain.changed
+    series = chain.record(n_updates)
     tau, window = stats.integrated_autocorrelation_time(series)
-    if method == "wolff":
-        per_update = (chain.changed - before_changed) / (chain.updates - before_updates)
-    else:
-        per_update = float(L * L)
-    return {
-        "tau": tau,
-        "tau_sweeps": tau * per_update / (L * L),
-        "window": window,
-        "n_updates": n_updates,
-        "spins_per_update": per_update,
-    }
+    per_update = (chain.changed - changed_before) / n_updates if not chain._rule.sweeps else float(chain.n_sites)
+    return Autocorrelation(
+        tau=tau,
+        tau_sweeps=tau * per_update / chain.n_sites,
+        window=window,
+        n_updates=n_updates,
+        spins_per_update=per_update,
+    )
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """Observables per site of a 2D lattice with their standard errors, from :func:`measure`.
+
+    Attributes
+    ----------
+    energy, energy_err : float
+        Energy per site e = E/N, in units of J.
+    specific_heat, specific_heat_err : float
+        c = K² N (⟨e²⟩ - ⟨e⟩²), in units of k_B per site.
+    abs_m, abs_m_err : float
+        Mean absolute magnetisation per site ⟨|m|⟩.
+    m2, m2_err : float
+        ⟨m²⟩.
+    tau_int_sweeps : float
+        The sampler's τ_int of the energy, in sweeps.
+    elapsed : float
+        Sampling wall time in seconds.
+    """
+
+    energy: float
+    energy_err: float
+    specific_heat: float
+    specific_heat_err: float
+    abs_m: float
+    abs_m_err: float
+    m2: float
+    m2_err: float
+    tau_int_sweeps: float
+    elapsed: float
 
 
 def measure(
@@ -541,37 +885,54 @@ def measure(
     *,
     method: str | None = None,
     seed: int | np.random.Generator | None = None,
-) -> dict[str, float]:
-    """Sample a 2D lattice and measure energy, specific heat and mean absolute magnetisation, with errors.
+) -> Measurement:
+    """Sample a 2D lattice and measure energy, specific heat and magnetisation, with errors.
 
     Errors come from the samples themselves: blocking (Flyvbjerg–Petersen) for means and a
-    blocked jackknife for the specific heat :math:`c = K^2 N (\\langle e^2\\rangle - \\langle e\\rangle^2)`.
+    blocked jackknife (32 blocks) for the specific heat
+    :math:`c = K^2 N (\\langle e^2\\rangle - \\langle e\\rangle^2)`.
+
+    Parameters
+    ----------
+    L, K, method, seed
+        As for :func:`sample` (``dim=2``).
+    n_samples : int
+        At least 64: both error estimates need 32 blocks of at least 2 samples.
 
     Returns
     -------
-    dict
-        ``energy``, ``energy_err``, ``specific_heat``, ``specific_heat_err``, ``abs_m``,
-        ``abs_m_err``, ``m2``, ``m2_err``, and the sampler's ``tau_int_sweeps`` and ``elapsed``.
+    Measurement
+
+    Raises
+    ------
+    ValueError
+        For ``n_samples < 64``, and as for :func:`sample`.
     """
     from .ising import energy, magnetization
 
-    spins, info = sample(L, K, n_samples, method=method, seed=seed, return_info=True)
-    n_sites = L * L
+    n_samples = check_int(n_samples, "n_samples", minimum=1)
+    if n_samples < _MIN_MEASURE_SAMPLES:
+        raise ValueError(
+            f"n_samples must be at least {_MIN_MEASURE_SAMPLES} for error bars from the data "
+            f"(32 blocks of at least 2 samples); got {n_samples}"
+        )
+    spins, info = sample_with_info(L, K, n_samples, method=method, seed=seed)
+    n_sites = spins.shape[1] * spins.shape[2]
     e = energy(spins) / n_sites
     m = magnetization(spins)
-    u, u_err = stats.binning_error(e) if n_samples >= 64 else (float(e.mean()), float("nan"))
-    c, c_err = stats.jackknife(e, lambda x: K**2 * n_sites * x.var(), n_blocks=min(32, n_samples))
-    am, am_err = stats.binning_error(np.abs(m)) if n_samples >= 64 else (float(np.abs(m).mean()), float("nan"))
-    m2, m2_err = stats.binning_error(m**2) if n_samples >= 64 else (float((m**2).mean()), float("nan"))
-    return {
-        "energy": u,
-        "energy_err": u_err,
-        "specific_heat": c,
-        "specific_heat_err": c_err,
-        "abs_m": am,
-        "abs_m_err": am_err,
-        "m2": m2,
-        "m2_err": m2_err,
-        "tau_int_sweeps": info["tau_int_sweeps"],
-        "elapsed": info["elapsed"],
-    }
+    u, u_err = stats.binning_error(e)
+    c, c_err = stats.jackknife(e, lambda x: K**2 * n_sites * x.var(), n_blocks=32)
+    am, am_err = stats.binning_error(np.abs(m))
+    m2, m2_err = stats.binning_error(m**2)
+    return Measurement(
+        energy=u,
+        energy_err=u_err,
+        specific_heat=c,
+        specific_heat_err=c_err,
+        abs_m=am,
+        abs_m_err=am_err,
+        m2=m2,
+        m2_err=m2_err,
+        tau_int_sweeps=info.tau_int_sweeps,
+        elapsed=info.elapsed,
+    )

@@ -1,20 +1,31 @@
-"""Figure conventions of the book: opaque backgrounds, colour-blind-safe maps, plain spins."""
+"""The book's figures and tables: functions that draw what they are given.
+
+Conventions: opaque white backgrounds (figures stay readable in the theme's dark mode),
+spin images in plain black (+1) and white (−1), weights in a diverging map centred on zero,
+everything else in viridis. Functions return the matplotlib ``Figure`` and compute nothing
+but the layout; the numbers come from the chapter.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
 
 #: Diverging map for weights, centred on zero (use with a symmetric ``vmin``/``vmax``).
 WEIGHTS_CMAP = "RdBu_r"
 #: Sequential map for everything else.
 SEQUENTIAL_CMAP = "viridis"
+#: Map for spin images: +1 black, −1 white.
+SPIN_CMAP = "gray_r"
 
 
 def use_book_style() -> None:
     """Set matplotlib defaults for the book's figures.
 
-    Figures get an opaque white background (they stay readable in the theme's dark mode),
-    a readable font size and the viridis colour map.
+    Figures get an opaque white background, a readable font size and the viridis colour map.
     """
     mpl.rcParams.update(
         {
@@ -30,3 +41,746 @@ def use_book_style() -> None:
             "figure.constrained_layout.use": True,
         }
     )
+
+
+def _bare(ax) -> None:
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.grid(False)
+
+
+def spin_grid(
+    rows: Sequence[np.ndarray],
+    *,
+    row_labels: Sequence[str] | None = None,
+    col_labels: Sequence[str] | None = None,
+    vmin: float = -1.0,
+    vmax: float = 1.0,
+    panel_size: float = 1.75,
+):
+    """Images of configurations in a grid: one row per entry of ``rows``, black is +1.
+
+    Parameters
+    ----------
+    rows : sequence of arrays, each of shape (n_cols, h, w)
+        The images of each row (rows may differ in h and w, not in n_cols). Values between
+        ``vmin`` and ``vmax`` (means are drawn as greys).
+    row_labels, col_labels : sequence of str, optional
+        Written left of each row and above each column.
+    vmin, vmax : float
+        The values drawn white and black: −1 and 1 for spins, 0 and 1 for bits.
+    panel_size : float
+        Side of one panel in inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    rows = [np.asarray(r) for r in rows]
+    if not rows or any(r.ndim != 3 for r in rows) or len({len(r) for r in rows}) != 1:
+        raise ValueError("rows must be a non-empty sequence of arrays of shape (n_cols, h, w) with equal n_cols")
+    n_rows, n_cols = len(rows), len(rows[0])
+    for name, labels, n in (("row_labels", row_labels, n_rows), ("col_labels", col_labels, n_cols)):
+        if labels is not None and len(labels) != n:
+            raise ValueError(f"{name} must have {n} entries; got {len(labels)}")
+    fig, axes = plt.subplots(n_rows, n_cols, figsize=(panel_size * n_cols, panel_size * n_rows), squeeze=False)
+    for r, images in enumerate(rows):
+        for c, image in enumerate(images):
+            axes[r, c].imshow(image, cmap=SPIN_CMAP, vmin=vmin, vmax=vmax, interpolation="nearest")
+            _bare(axes[r, c])
+        if row_labels is not None:
+            axes[r, 0].set_ylabel(row_labels[r])
+    if col_labels is not None:
+        for c, label in enumerate(col_labels):
+            axes[0, c].set_title(label, fontsize="medium")
+    return fig
+
+
+def weight_grid(
+    fields: np.ndarray,
+    *,
+    n_cols: int,
+    titles: Sequence[str] | None = None,
+    shared_scale: bool = False,
+    panel_size: float = 1.6,
+    colorbar: bool = True,
+):
+    """Receptive fields or weight vectors as images in a diverging map centred on zero.
+
+    Parameters
+    ----------
+    fields : array, shape (n_fields, h, w)
+    n_cols : int
+        Panels per row.
+    titles : sequence of str, optional
+        One per field.
+    shared_scale : bool
+        One colour scale for all panels (then one colour bar); otherwise each panel is
+        scaled to its own largest |value|.
+    panel_size : float
+        Side of one panel in inches.
+    colorbar : bool
+        Draw colour bars (one shared, or one per panel).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    f = np.asarray(fields, dtype=np.float64)
+    if f.ndim != 3 or len(f) == 0:
+        raise ValueError(f"fields must have shape (n_fields, h, w) with n_fields ≥ 1; got {f.shape}")
+    if isinstance(n_cols, bool) or not isinstance(n_cols, int) or n_cols < 1:
+        raise ValueError(f"n_cols must be a positive integer; got {n_cols!r}")
+    if titles is not None and len(titles) != len(f):
+        raise ValueError(f"titles must have {len(f)} entries; got {len(titles)}")
+    n_rows = -(-len(f) // n_cols)
+    fig, axes = plt.subplots(n_rows, n_cols, figsize=(panel_size * n_cols, panel_size * n_rows), squeeze=False)
+    top = float(np.max(np.abs(f))) or 1.0
+    image = None
+    for k, ax in enumerate(axes.ravel()):
+        _bare(ax)
+        if k >= len(f):
+            ax.axis("off")
+            continue
+        vmax = top if shared_scale else (float(np.max(np.abs(f[k]))) or 1.0)
+        image = ax.imshow(f[k], cmap=WEIGHTS_CMAP, vmin=-vmax, vmax=vmax, interpolation="nearest")
+        if titles is not None:
+            ax.set_title(titles[k], fontsize="small")
+        if colorbar and not shared_scale:
+            fig.colorbar(image, ax=ax, shrink=0.8)
+    if colorbar and shared_scale and image is not None:
+        fig.colorbar(image, ax=axes, shrink=0.8, label="weight")
+    return fig
+
+
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence[object]], *, floatfmt: str = ".3g") -> str:
+    """A Markdown table, for a chapter to show with ``IPython.display.Markdown``.
+
+    Parameters
+    ----------
+    header : sequence of str
+        Column titles.
+    rows : sequence of sequences
+        One entry per column each; floats are formatted with ``floatfmt``, everything else
+        with ``str``.
+    floatfmt : str
+        Format specification of float entries.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> print(markdown_table(["K", "u"], [[0.5, -1.4142]]))
+    | K | u |
+    |---|---|
+    | 0.5 | -1.41 |
+    """
+    header = list(header)
+
+    def cell(x: object) -> str:
+        if isinstance(x, float | np.floating):
+            return format(float(x), floatfmt)
+        return str(x)
+
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for row in rows:
+        row = list(row)
+        if len(row) != len(header):
+            raise ValueError(f"every row must have {len(header)} entries; got {len(row)}")
+        lines.append("| " + " | ".join(cell(x) for x in row) + " |")
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------- Ising, training, RBM chapters
+# (figures of book/ising.md, training.md, rbm.md, errata.md go here)
+
+
+def energy_and_specific_heat(
+    couplings: np.ndarray,
+    energy: Mapping[str, np.ndarray],
+    specific_heat: Mapping[str, np.ndarray],
+    *,
+    reference_energy: tuple[str, np.ndarray] | None = None,
+    measured: Mapping[str, tuple[Sequence[float], Sequence[object]]] | None = None,
+    critical: float | None = None,
+):
+    """Energy and specific heat per spin against the coupling, in two panels.
+
+    Parameters
+    ----------
+    couplings : array of float, shape (n,)
+        The couplings K = J/k_BT of the curves.
+    energy, specific_heat : mapping of str to array of shape (n,)
+        One curve per label (e.g. ``"L = 16"``), the same labels in both, energy in units
+        of J and specific heat in units of k_B per spin.
+    reference_energy : (str, array of shape (n,)), optional
+        A labelled dashed black energy curve (e.g. Onsager's infinite lattice).
+    measured : mapping of str to (couplings, measurements), optional
+        Points with error bars drawn in the colour of the curve of the same label; each
+        measurement has attributes ``energy``, ``energy_err``, ``specific_heat`` and
+        ``specific_heat_err`` (an :class:`rgkit.mc.Measurement`). When given, the legend
+        labels the points and the curves are drawn thin.
+    critical : float, optional
+        A dotted vertical line at this coupling in both panels.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    k = np.asarray(couplings, dtype=np.float64)
+    if k.ndim != 1 or k.size < 2:
+        raise ValueError(f"couplings must be a 1-D array of at least 2 values; got shape {k.shape}")
+    if not energy or set(energy) != set(specific_heat):
+        raise ValueError("energy and specific_heat must be non-empty mappings with the same labels")
+    for name, curves in (("energy", energy), ("specific_heat", specific_heat)):
+        for label, values in curves.items():
+            if np.shape(values) != k.shape:
+                raise ValueError(f"{name}[{label!r}] must have the shape of couplings {k.shape}")
+    if measured is not None and not set(measured) <= set(energy):
+        raise ValueError("measured must use labels of energy")
+    fig, (ax_u, ax_c) = plt.subplots(1, 2, figsize=(9, 3.5))
+    lw = 1.0 if measured is not None else None
+    for index, label in enumerate(energy):
+        color = f"C{index}"
+        line_label = label if measured is None else None
+        ax_u.plot(k, energy[label], color=color, lw=lw, label=line_label)
+        ax_c.plot(k, specific_heat[label], color=color, lw=lw, label=line_label)
+        if measured is not None and label in measured:
+            ks, points = measured[label]
+            ax_u.errorbar(
+                ks, [p.energy for p in points], [p.energy_err for p in points], fmt="o", ms=3, color=color, label=label
+            )
+            ax_c.errorbar(
+                ks,
+                [p.specific_heat for p in points],
+                [p.specific_heat_err for p in points],
+                fmt="o",
+                ms=3,
+                color=color,
+            )
+    if reference_energy is not None:
+        ax_u.plot(k, reference_energy[1], "k--", label=reference_energy[0])
+    for ax in (ax_u, ax_c):
+        if critical is not None:
+            ax.axvline(critical, color="grey", ls=":", lw=1)
+        ax.set_xlabel("coupling K = J/k_BT")
+    ax_u.set_ylabel("energy per spin u (units of J)")
+    ax_c.set_ylabel("specific heat per spin c (units of k_B)")
+    ax_u.legend()
+    return fig
+
+
+def autocorrelation_scaling(
+    sizes: Sequence[int], tau: Mapping[str, Sequence[float]], fits: Mapping[str, tuple[float, float]]
+):
+    """τ_int against the lattice side on log-log axes, with the fitted power laws.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Lattice sides L.
+    tau : mapping of str to sequence of float
+        τ_int in sweeps for each method (one value per size).
+    fits : mapping of str to (slope, intercept)
+        The straight-line fit of ln τ against ln L for each method, as ``np.polyfit``
+        returns it; the slope is the dynamic exponent z written in the legend.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    L = np.asarray(sizes, dtype=np.float64)
+    if L.ndim != 1 or L.size < 2 or np.any(L <= 0):
+        raise ValueError(f"sizes must hold at least 2 positive lattice sides; got {sizes!r}")
+    if not tau or set(fits) != set(tau):
+        raise ValueError("tau and fits must be non-empty mappings with the same methods")
+    for method, values in tau.items():
+        if len(values) != L.size:
+            raise ValueError(f"tau[{method!r}] must have one value per size ({L.size}); got {len(values)}")
+    fig, ax = plt.subplots(figsize=(5.5, 3.5))
+    for (method, values), marker in zip(tau.items(), "osd^v", strict=False):
+        slope, intercept = fits[method]
+        ax.loglog(L, values, marker, label=f"{method}: z = {slope:.2f}")
+        ax.loglog(L, np.exp(intercept) * L**slope, "k:", lw=0.8)
+    ax.set_xlabel("lattice side L")
+    ax.set_ylabel(r"$\tau_{int}$ of the energy (sweeps)")
+    ax.legend()
+    return fig
+
+
+def training_curves(curves: Mapping[str, Sequence[float]], *, ylabel: str):
+    """One curve per training scheme against the epoch, on a logarithmic axis.
+
+    Parameters
+    ----------
+    curves : mapping of str to sequence of float
+        The value after every epoch (epoch 1 first) for each labelled scheme; positive.
+    ylabel : str
+        What the values are, with units.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if not curves:
+        raise ValueError("curves must hold at least one labelled curve")
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    for name, curve in curves.items():
+        values = np.asarray(curve, dtype=np.float64)
+        if values.ndim != 1 or values.size == 0:
+            raise ValueError(f"curves[{name!r}] must be a non-empty 1-D sequence")
+        ax.semilogy(np.arange(1, values.size + 1), values, label=name)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(ylabel)
+    ax.legend()
+    return fig
+
+
+def error_by_width(hidden_units: Sequence[int], errors: Mapping[str, Sequence[float]], *, ylabel: str):
+    """An error against the number of hidden units on log-log axes, one line per label.
+
+    Parameters
+    ----------
+    hidden_units : sequence of int
+        The hidden widths.
+    errors : mapping of str to sequence of float
+        One positive error per width for each labelled case (e.g. ``"K = 0.300"``).
+    ylabel : str
+        What the error is.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    widths = np.asarray(hidden_units)
+    if widths.ndim != 1 or widths.size == 0:
+        raise ValueError(f"hidden_units must be a non-empty 1-D sequence; got {hidden_units!r}")
+    if not errors:
+        raise ValueError("errors must hold at least one labelled line")
+    fig, ax = plt.subplots(figsize=(5.5, 3.5))
+    for label, values in errors.items():
+        if len(values) != widths.size:
+            raise ValueError(f"errors[{label!r}] must have one value per width ({widths.size}); got {len(values)}")
+        ax.loglog(widths, values, "o-", label=label)
+    ax.set_xlabel("hidden units")
+    ax.set_ylabel(ylabel)
+    ax.legend()
+    return fig
+
+
+def sampled_against_exact(
+    frequencies: np.ndarray,
+    probabilities: np.ndarray,
+    *,
+    n_shown: int = 40,
+    sample_label: str = "samples",
+    exact_label: str = "exact",
+):
+    """Sampled frequencies of states (bars) against their exact probabilities (dots).
+
+    States are ranked by exact probability and the ``n_shown`` most probable are drawn.
+
+    Parameters
+    ----------
+    frequencies : array of float, shape (n_states,)
+        Fraction of the samples in each state.
+    probabilities : array of float, shape (n_states,)
+        The exact probability of each state, in the same order.
+    n_shown : int
+        How many of the most probable states to draw.
+    sample_label, exact_label : str
+        Legend entries of the bars and the dots.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    f = np.asarray(frequencies, dtype=np.float64)
+    p = np.asarray(probabilities, dtype=np.float64)
+    if f.ndim != 1 or f.shape != p.shape or f.size == 0:
+        raise ValueError(f"frequencies and probabilities must be 1-D of equal length; got {f.shape} and {p.shape}")
+    if isinstance(n_shown, bool) or not isinstance(n_shown, int) or n_shown < 1:
+        raise ValueError(f"n_shown must be a positive integer; got {n_shown!r}")
+    order = np.argsort(p)[::-1][:n_shown]
+    rank = np.arange(len(order))
+    fig, ax = plt.subplots(figsize=(6.5, 3.2))
+    ax.bar(rank, f[order], color="0.7", label=sample_label)
+    ax.plot(rank, p[order], "o", ms=3, label=exact_label)
+    ax.set_xlabel(f"visible state (the {len(order)} most probable, by rank)")
+    ax.set_ylabel("probability")
+    ax.legend()
+    return fig
+
+
+# ----------------------------------------------------------------------------- theory and 1D chapters
+# (figures of book/variational_rg.md, mapping.md, decimation.md go here)
+
+
+def rounding_level(x: float, *, tol: float = 1e-12) -> str:
+    """A number for printed output: ``"< 1e-12"`` at rounding level, else ``"= 3.1e-05"``.
+
+    Printing a bound instead of the rounding error itself keeps printed output reproducible
+    across machines.
+
+    Examples
+    --------
+    >>> rounding_level(3e-17), rounding_level(0.25)
+    ('< 1e-12', '= 2.5e-01')
+    """
+    if not isinstance(x, int | float | np.integer | np.floating) or isinstance(x, bool):
+        raise TypeError(f"x must be a real number; got {type(x).__name__}")
+    if not tol > 0:
+        raise ValueError(f"tol must be positive; got {tol!r}")
+    return f"< {tol:.0e}" if abs(x) < tol else f"= {x:.1e}"
+
+
+def _check_curves(x: np.ndarray, name: str, **curves: np.ndarray) -> None:
+    for key, y in curves.items():
+        if np.shape(y) != np.shape(x):
+            raise ValueError(f"{key} must have the shape of {name}, {np.shape(x)}; got {np.shape(y)}")
+
+
+def generated_couplings(strengths: np.ndarray, couplings: Mapping[str, np.ndarray]):
+    """Couplings of a coarse Hamiltonian against the strength λ of the kernel that made it.
+
+    Parameters
+    ----------
+    strengths : array of float, shape (n,)
+        Kernel strengths λ.
+    couplings : mapping from str to array of float, shape (n,)
+        One curve per named coupling (at most three), in units of k_B T.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    x = np.asarray(strengths, dtype=np.float64)
+    if not 1 <= len(couplings) <= 3:
+        raise ValueError(f"couplings must name one to three curves; got {len(couplings)}")
+    _check_curves(x, "strengths", **{f"couplings[{k!r}]": v for k, v in couplings.items()})
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    for (name, values), style in zip(couplings.items(), ["-", "--", ":"], strict=False):
+        ax.plot(x, values, style, label=name)
+    ax.set_xlabel(r"kernel strength $\lambda$ (dimensionless)")
+    ax.set_ylabel(r"coarse coupling $K'_S$ (units of $k_BT$)")
+    ax.legend()
+    return fig
+
+
+def kl_against_delta_f(scales: np.ndarray, kl: np.ndarray, delta_f: np.ndarray, best: float):
+    """Training's criterion (KL) and the RG's (ΔF) along a family of RBMs λ(s).
+
+    Parameters
+    ----------
+    scales : array of float, shape (n,)
+        The factor s multiplying every parameter.
+    kl, delta_f : arrays of float, shape (n,)
+        KL(P || p_λ(s)) and ΔF of the kernel ln p_λ(s)(h|v), in nats.
+    best : float
+        The scale of least KL, marked by a grey line.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    x = np.asarray(scales, dtype=np.float64)
+    _check_curves(x, "scales", kl=kl, delta_f=delta_f)
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    ax.plot(x, kl, label=r"$\mathrm{KL}(P\,\|\,p_{\lambda(s)})$ (what training minimises)")
+    ax.plot(x, delta_f, "--", label=r"$\Delta F$ of $T=\ln p_{\lambda(s)}(h|v)$ (RG exactness)")
+    ax.axvline(best, color="grey", lw=0.8)
+    ax.set_xlabel("scale $s$ of all RBM parameters (dimensionless)")
+    ax.set_ylabel("nats")
+    ax.legend(fontsize=9)
+    return fig
+
+
+def coupling_flow(couplings: np.ndarray, xi: np.ndarray):
+    """A coupling flow: K_n against the step n (left) and the correlation length ξ_n (right).
+
+    The right panel also draws ξ_0 / 2^n, the halving a step of spacing two must give.
+
+    Parameters
+    ----------
+    couplings : array of float, shape (n_steps + 1,)
+        K_0, K_1, ... (e.g. :func:`rgkit.rg.decimation_flow`).
+    xi : array of float, shape (n_steps + 1,)
+        Correlation length at each step, in current lattice spacings.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    k = np.asarray(couplings, dtype=np.float64)
+    if k.ndim != 1 or k.size < 2:
+        raise ValueError(f"couplings must be a 1-D array of at least two steps; got shape {k.shape}")
+    _check_curves(k, "couplings", xi=xi)
+    xi = np.asarray(xi, dtype=np.float64)
+    steps = np.arange(len(k))
+    fig, (ax_k, ax_xi) = plt.subplots(1, 2, figsize=(9, 3.2))
+    ax_k.plot(steps, k, "o-")
+    ax_k.set_xlabel("decimation step n")
+    ax_k.set_ylabel("coupling $K_n$")
+    ax_xi.semilogy(steps, xi, "o", label=r"$\xi_n = -1/\ln\tanh K_n$")
+    ax_xi.semilogy(steps, xi[0] / 2.0**steps, "k:", label=r"$\xi_0 / 2^n$")
+    ax_xi.set_xlabel("decimation step n")
+    ax_xi.set_ylabel("correlation length (current spacings)")
+    ax_xi.legend()
+    return fig
+
+
+def kernel_limit(kappas: np.ndarray, trace_gap: np.ndarray, coarse_gap: np.ndarray):
+    """How a finite-κ kernel approaches its κ → ∞ limit: two gaps on a log axis.
+
+    Parameters
+    ----------
+    kappas : array of float, shape (n,)
+        Kernel strengths κ.
+    trace_gap : array of float, shape (n,)
+        :math:`\\max_v \\ln \\mathrm{Tr}_h e^{T_\\kappa}`, the violation of the trace condition.
+    coarse_gap : array of float, shape (n,)
+        Spread of :math:`H^{RG}_\\kappa - H^{RG}_\\infty` over the coarse states.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    x = np.asarray(kappas, dtype=np.float64)
+    _check_curves(x, "kappas", trace_gap=trace_gap, coarse_gap=coarse_gap)
+    fig, ax = plt.subplots(figsize=(5.5, 3.4))
+    ax.semilogy(x, trace_gap, "o-", label=r"$\max_v \ln \mathrm{Tr}_h e^{T_\kappa}$")
+    ax.semilogy(x, coarse_gap, "s-", label=r"spread of $H^{RG}_\kappa - H^{RG}_\infty$")
+    ax.set_xlabel(r"kernel strength $\kappa$")
+    ax.set_ylabel("nats")
+    ax.legend()
+    return fig
+
+
+def learned_chain(kl_curves: Mapping[str, np.ndarray], learned: np.ndarray, exact: np.ndarray):
+    """KL during training (left) and learned against exact weight matrices (middle, right).
+
+    Parameters
+    ----------
+    kl_curves : mapping from str to array of float
+        One KL-per-epoch curve (nats) per label.
+    learned, exact : arrays of float, shape (n_visible, n_hidden)
+        Weights, drawn on one colour scale centred on zero (align the learned units to the
+        exact ones first, e.g. with :func:`rgkit.compare.match_hidden_units`).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    learned = np.asarray(learned, dtype=np.float64)
+    exact = np.asarray(exact, dtype=np.float64)
+    if learned.ndim != 2 or learned.shape != exact.shape:
+        raise ValueError(f"learned and exact must be 2-D of one shape; got {learned.shape} and {exact.shape}")
+    if not kl_curves:
+        raise ValueError("kl_curves must hold at least one curve")
+    fig, (ax_kl, ax_w, ax_e) = plt.subplots(1, 3, figsize=(11, 3.3), width_ratios=[1.4, 1, 1])
+    for label, curve in kl_curves.items():
+        ax_kl.semilogy(curve, label=label)
+    ax_kl.set_xlabel("epoch")
+    ax_kl.set_ylabel("KL (nats)")
+    ax_kl.legend()
+    vmax = max(np.abs(learned).max(), np.abs(exact).max()) or 1.0
+    for ax, w, title in [(ax_w, learned, "learned"), (ax_e, exact, "construction 3")]:
+        ax.imshow(w, cmap=WEIGHTS_CMAP, vmin=-vmax, vmax=vmax)
+        ax.set_title(title)
+        ax.set_xlabel("hidden unit")
+        ax.set_ylabel("visible site")
+        ax.grid(False)
+    return fig
+
+
+def kernel_choice(
+    strengths: np.ndarray,
+    nearest: np.ndarray,
+    largest_other: np.ndarray,
+    truncation_kl: np.ndarray,
+    decimation_nearest: float,
+):
+    """What block-spin kernels of strength λ generate, against decimation (dashed).
+
+    Parameters
+    ----------
+    strengths : array of float, shape (n,)
+        Kernel strengths λ (drawn on a log axis).
+    nearest, largest_other : arrays of float, shape (n,)
+        The nearest-neighbour coupling and the largest other coupling of each coarse
+        Hamiltonian (e.g. from :func:`rgkit.hamiltonian.ring_couplings`).
+    truncation_kl : array of float, shape (n,)
+        KL divergence (nats) from each coarse distribution to its nearest-neighbour truncation.
+    decimation_nearest : float
+        The coupling decimation gives, K'.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    x = np.asarray(strengths, dtype=np.float64)
+    _check_curves(x, "strengths", nearest=nearest, largest_other=largest_other, truncation_kl=truncation_kl)
+    fig, (ax_c, ax_kl) = plt.subplots(1, 2, figsize=(9.5, 3.4))
+    ax_c.plot(x, nearest, "o-", label="nearest neighbour")
+    ax_c.plot(x, largest_other, "s-", label="largest other coupling")
+    ax_c.axhline(decimation_nearest, color="k", ls="--", lw=1, label="decimation: K'")
+    ax_c.set_xscale("log")
+    ax_c.set_xlabel(r"kernel strength $\lambda$")
+    ax_c.set_ylabel("coupling")
+    ax_c.legend(fontsize=8)
+    ax_kl.semilogy(x, truncation_kl, "o-", label="block kernel")
+    ax_kl.set_xscale("log")
+    ax_kl.set_xlabel(r"kernel strength $\lambda$")
+    ax_kl.set_ylabel("KL to the NN truncation (nats)")
+    return fig
+
+
+# ----------------------------------------------------------------------------- the Mehta–Schwab chapter
+# (figures of book/mehta_schwab.md go here)
+
+
+def strongest_fields(fields: Sequence[np.ndarray], *, n_per_layer: int = 4, panel_size: float = 1.75):
+    """The receptive fields of the strongest units of each layer, one row per layer.
+
+    "Strongest" means the largest single |weight| in the field; each panel has its own
+    symmetric scale on the diverging map, as in Mehta and Schwab's Figure 3.
+
+    Parameters
+    ----------
+    fields : sequence of arrays, each of shape (n_units, h, w)
+        One entry per layer, e.g. :meth:`rgkit.rbm.DBN.receptive_fields`.
+    n_per_layer : int
+        Units shown per layer (fewer if a layer is narrower).
+    panel_size : float
+        Side of one panel in inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    layers = [np.asarray(f, dtype=np.float64) for f in fields]
+    if not layers or any(f.ndim != 3 or len(f) == 0 for f in layers):
+        raise ValueError("fields must be a non-empty sequence of arrays of shape (n_units, h, w)")
+    if isinstance(n_per_layer, bool) or not isinstance(n_per_layer, int) or n_per_layer < 1:
+        raise ValueError(f"n_per_layer must be a positive integer; got {n_per_layer!r}")
+    shape = (len(layers), n_per_layer)
+    fig, axes = plt.subplots(*shape, figsize=(panel_size * shape[1], 1.1 * panel_size * shape[0]), squeeze=False)
+    for layer, (row, f) in enumerate(zip(axes, layers, strict=True), start=1):
+        strongest = np.argsort(-np.abs(f).reshape(len(f), -1).max(axis=1))[:n_per_layer]
+        for k, ax in enumerate(row):
+            _bare(ax)
+            if k >= len(strongest):
+                ax.axis("off")
+                continue
+            vmax = float(np.abs(f[strongest[k]]).max()) or 1.0
+            ax.imshow(f[strongest[k]], cmap=WEIGHTS_CMAP, vmin=-vmax, vmax=vmax, interpolation="nearest")
+        row[0].set_ylabel(f"layer {layer}")
+    return fig
+
+
+def reconstructions_and_samples(
+    data: np.ndarray, means: np.ndarray, draws: np.ndarray, samples: np.ndarray, *, panel_size: float = 1.7
+):
+    """Data, their reconstructed means and a draw from them, in columns; samples of the model on the right.
+
+    Parameters
+    ----------
+    data, means, draws : arrays, shape (n, h, w)
+        Bits (0/1) or means in [0, 1]: one column per example, white 0 and black 1.
+    samples : array, shape (m, h, w)
+        Configurations the model generated, at most three, drawn in an extra last column.
+    panel_size : float
+        Side of one panel in inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    rows = [np.asarray(x, dtype=np.float64) for x in (data, means, draws)]
+    samples = np.asarray(samples, dtype=np.float64)
+    if any(r.ndim != 3 or r.shape != rows[0].shape for r in rows) or len(rows[0]) == 0:
+        raise ValueError("data, means and draws must be non-empty arrays of the same shape (n, h, w)")
+    if samples.ndim != 3 or not 1 <= len(samples) <= 3 or samples.shape[1:] != rows[0].shape[1:]:
+        raise ValueError(f"samples must have shape (m, h, w) with 1 ≤ m ≤ 3 and the images' h, w; got {samples.shape}")
+    n = len(rows[0])
+    fig, axes = plt.subplots(3, n + 1, figsize=(panel_size * (n + 1), 1.02 * panel_size * 3), squeeze=False)
+    for r, images in enumerate(rows):
+        for c, image in enumerate(images):
+            axes[r, c].imshow(image, cmap=SPIN_CMAP, vmin=0, vmax=1, interpolation="nearest")
+        if r < len(samples):
+            axes[r, n].imshow(samples[r], cmap=SPIN_CMAP, vmin=0, vmax=1, interpolation="nearest")
+        else:
+            axes[r, n].axis("off")
+    for ax in axes.ravel():
+        _bare(ax)
+    for ax, label in zip(axes[:, 0], ("data", "means", "a draw"), strict=True):
+        ax.set_ylabel(label)
+    axes[0, n].set_title("DBN samples", fontsize="medium")
+    return fig
+
+
+def correlations_versus_blocks(
+    g_data: np.ndarray, g_reconstructions: Sequence[np.ndarray], g_blocks: Sequence[np.ndarray], blocks: Sequence[int]
+):
+    """G(r) of the data, of reconstructions through each layer, and of block spins at distance b·r.
+
+    Parameters
+    ----------
+    g_data : array, shape (n_r,)
+        G(r) of the data at r = 0, 1, ... (e.g. :func:`rgkit.ising.correlation_function`).
+    g_reconstructions : sequence of arrays, shape (n_r,)
+        One per layer, on the data's lattice.
+    g_blocks : sequence of arrays
+        One per layer: G of the block spins in block spacings, drawn at distances b·r.
+    blocks : sequence of int
+        The block side of each layer.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    g_data = np.asarray(g_data, dtype=np.float64)
+    if g_data.ndim != 1:
+        raise ValueError(f"g_data must be 1-D; got shape {g_data.shape}")
+    if not len(g_reconstructions) == len(g_blocks) == len(blocks):
+        raise ValueError("give one reconstruction curve, one block-spin curve and one block side per layer")
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    r = np.arange(len(g_data))
+    ax.plot(r, g_data, "k-", lw=2, label="data")
+    for layer, (g_rec, g_blk, b) in enumerate(zip(g_reconstructions, g_blocks, blocks, strict=True), start=1):
+        color = f"C{layer - 1}"
+        ax.plot(np.arange(len(g_rec)), g_rec, "-", color=color, label=f"reconstruction, layer {layer}")
+        ax.plot(b * np.arange(len(g_blk)), g_blk, "--o", ms=3, color=color, label=f"blocks, b = {b}")
+    ax.set_xlabel("distance r (original lattice spacings)")
+    ax.set_ylabel("G(r)")
+    ax.legend(fontsize=7)
+    return fig
+
+
+def dbn_comparison_table(comparison, blocks: Sequence[int]) -> str:
+    """The per-layer table of a :class:`rgkit.compare.DBNComparison`, as Markdown.
+
+    Parameters
+    ----------
+    comparison : rgkit.compare.DBNComparison
+        From :func:`rgkit.compare.dbn_versus_block_spins`.
+    blocks : sequence of int
+        The block side of each layer, as given to it.
+
+    Returns
+    -------
+    str
+    """
+    layers = (comparison.fields, comparison.reconstructions, comparison.block_spins)
+    if any(len(x) != len(blocks) for x in layers):
+        raise ValueError(f"comparison has {len(comparison.fields)} layers; blocks has {len(blocks)} entries")
+    header = ["layer", "b", "rms radius", "share in b×b", "tiling", "ξ recon", "ξ blocks × b"]
+    header += ["u recon", "u blocks", "abs m recon", "abs m blocks"]
+    rows = [
+        [layer, b, f"{f.rms_radius:.1f}", f"{f.block_share:.3f}", f"{f.coverage:.2f}", f"{r.xi:.2f}"]
+        + [f"{bl.xi_fine:.2f}", f"{r.energy:.3f}", f"{bl.energy:.3f}", f"{r.abs_m:.3f}", f"{bl.abs_m:.3f}"]
+        for layer, (f, r, bl, b) in enumerate(zip(*layers, blocks, strict=True), start=1)
+    ]
+    return markdown_table(header, rows)

@@ -12,6 +12,8 @@ import os
 from types import MappingProxyType
 from typing import Any
 
+from .exact import KC
+
 #: The environment variable that selects a profile for a whole book build.
 ENV_VAR = "RGBOOK_PROFILE"
 
@@ -34,7 +36,7 @@ _SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
         "smoke": {
             "exact_sizes": (4, 16),
             "mc_sizes": (8,),
-            "mc_couplings": (0.3, 0.4406868, 0.55),
+            "mc_couplings": (0.3, KC, 0.55),
             "mc_samples": 1_000,
             "tau_sizes": (8, 16),
             "tau_updates": 4_000,
@@ -48,7 +50,7 @@ _SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
         "full": {
             "exact_sizes": (4, 16, 64),
             "mc_sizes": (8, 16, 32),
-            "mc_couplings": (0.2, 0.3, 0.35, 0.4, 0.42, 0.4406868, 0.46, 0.5, 0.55, 0.6, 0.7),
+            "mc_couplings": (0.2, 0.3, 0.35, 0.4, 0.42, KC, 0.46, 0.5, 0.55, 0.6, 0.7),
             "mc_samples": 10_000,
             "tau_sizes": (8, 16, 32, 64),
             "tau_updates": 65_536,
@@ -68,7 +70,7 @@ _SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
             "ring_epochs": 4,
             "cd_steps": (1, 5, 25),
             "lattice_L": 4,
-            "lattice_couplings": (0.3, 0.4406868),
+            "lattice_couplings": (0.3, KC),
             "hidden_units": (4, 16),
             "lattice_samples": 1_000,
             "lattice_epochs": 3,
@@ -83,7 +85,7 @@ _SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
             "ring_epochs": 40,
             "cd_steps": (1, 2, 5, 10, 25, 100),
             "lattice_L": 8,
-            "lattice_couplings": (0.3, 0.4406868, 0.6),
+            "lattice_couplings": (0.3, KC, 0.6),
             "hidden_units": (4, 16, 64),
             "lattice_samples": 10_000,
             "lattice_epochs": 40,

@@ -6,29 +6,35 @@ The energy of a visible state ``v`` and a hidden state ``h`` is
 
 and the model's distribution is :math:`p(v, h) = e^{-E(v, h)} / Z`. All methods are batched
 over the first axis and take states in the model's own encoding. Sums over the states of a
-layer are done in log space (softplus, log-sum-exp), so nothing overflows for weights of any
-size that float64 can hold.
+unit are done in log space (:func:`rgkit.states.log_sum_units`), so nothing overflows for
+weights of any size that float64 can hold.
+
+Every draw, in training and in the public samplers, goes through one numba kernel
+(:func:`rgkit._train.layer_sample`), so the sampler the tests check is the one training uses.
 """
 
 from __future__ import annotations
 
-import json
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from scipy.special import expit, logsumexp
+from scipy.special import logsumexp
 
-from . import _train
+from . import _io, _progress, _train
 from ._validate import (
+    check_choice,
     check_finite_array,
     check_int,
     check_real,
     check_states,
+    check_unit_values,
     check_units,
     rng_from,
 )
-from .exact import configurations
+from .states import configurations, kl_divergence, log_boltzmann, log_sum_units
 
 #: The largest layer :meth:`RBM.log_partition` enumerates.
 MAX_EXACT_UNITS = 20
@@ -36,30 +42,118 @@ MAX_EXACT_UNITS = 20
 # States enumerated per block in log_partition, so memory stays bounded for wide layers.
 _BLOCK = 1 << 14
 
-
-def to_binary(spins: np.ndarray) -> np.ndarray:
-    """Map spin states ±1 to binary states 0/1 (``x = (s + 1) / 2``), keeping int8."""
-    s = np.asarray(spins)
-    if s.dtype.kind not in "biuf" or not np.all(np.abs(s) == 1):
-        raise ValueError("spins must hold only -1 and 1")
-    return ((s + 1) // 2).astype(np.int8)
+# Quantities fit() records for every epoch (the callback's values go to "callback").
+_HISTORY_KEYS = ("epoch", "reconstruction_error", "pseudo_log_likelihood", "log_likelihood", "seconds")
 
 
-def to_spin(bits: np.ndarray) -> np.ndarray:
-    """Map binary states 0/1 to spin states ±1 (``s = 2x - 1``), keeping int8."""
-    x = np.asarray(bits)
-    if x.dtype.kind not in "biuf" or not np.all((x == 0) | (x == 1)):
-        raise ValueError("bits must hold only 0 and 1")
-    return (2 * x - 1).astype(np.int8)
+def _read_only(array: np.ndarray) -> np.ndarray:
+    view = array.view()
+    view.flags.writeable = False
+    return view
 
 
-def _log_two_cosh(x: np.ndarray) -> np.ndarray:
-    # ln(e^x + e^-x) without overflow for large |x|.
-    return np.logaddexp(x, -x)
+@dataclass(frozen=True)
+class Gradient:
+    """A gradient of the mean log-likelihood with respect to the RBM's parameters.
+
+    Attributes
+    ----------
+    W : ndarray of float, shape (n_visible, n_hidden)
+    a : ndarray of float, shape (n_visible,)
+    b : ndarray of float, shape (n_hidden,)
+    """
+
+    W: np.ndarray
+    a: np.ndarray
+    b: np.ndarray
 
 
-def _softplus(x: np.ndarray) -> np.ndarray:
-    return np.logaddexp(0.0, x)
+@dataclass(frozen=True)
+class CDGradient(Gradient):
+    """A contrastive-divergence estimate of the gradient, with the chains it ended in.
+
+    Attributes
+    ----------
+    chains : ndarray, shape (n_chains, n_visible)
+        The final visible states of the negative phase (to continue persistent chains).
+    """
+
+    chains: np.ndarray
+
+
+@dataclass(frozen=True)
+class _FitSettings:
+    """The hyperparameters of one :meth:`RBM.fit` call, checked once."""
+
+    epochs: int
+    batch_size: int
+    learning_rate: float
+    k: int
+    persistent: bool
+    l1: float
+    l2: float
+    momentum: tuple[float, float, int]  # (initial, final, switch_epoch)
+    precision: str  # "float32" or "float64", after "auto" is resolved
+    monitor_size: int
+    n_samples: int
+
+    @classmethod
+    def check(cls, rbm: RBM, n_samples: int, **kw) -> _FitSettings:
+        lr = kw["learning_rate"]
+        lr = rbm.default_learning_rate() if lr is None else check_real(lr, "learning_rate")
+        if lr <= 0:
+            raise ValueError(f"learning_rate must be positive; got {lr}")
+        l1, l2 = check_real(kw["l1"], "l1"), check_real(kw["l2"], "l2")
+        if l1 < 0 or l2 < 0:
+            raise ValueError(f"l1 and l2 must be non-negative; got {l1}, {l2}")
+        precision = check_choice(kw["precision"], "precision", ("auto", "float32", "float64"))
+        if precision == "auto":  # float32 once the products dominate (≳ 1e8 multiply-adds an epoch)
+            precision = "float32" if rbm.n_visible * rbm.n_hidden * n_samples >= 1 << 27 else "float64"
+        return cls(
+            epochs=check_int(kw["epochs"], "epochs", minimum=1),
+            batch_size=check_int(kw["batch_size"], "batch_size", minimum=1),
+            learning_rate=lr,
+            k=check_int(kw["k"], "k", minimum=1),
+            persistent=bool(kw["persistent"]),
+            l1=l1,
+            l2=l2,
+            momentum=_train.check_momentum(kw["momentum"]),
+            precision=precision,
+            monitor_size=check_int(kw["monitor_size"], "monitor_size", minimum=1),
+            n_samples=n_samples,
+        )
+
+    @property
+    def dtype(self) -> type:
+        return np.float32 if self.precision == "float32" else np.float64
+
+    def momentum_at(self, epoch: int) -> float:
+        """The momentum of the 1-based ``epoch`` of this call."""
+        initial, final, switch = self.momentum
+        return initial if epoch <= switch else final
+
+    def record(self) -> dict:
+        """The JSON-friendly record kept in :attr:`RBM.hyperparameters`."""
+        names = ("epochs", "batch_size", "learning_rate", "k", "persistent", "l1", "l2")
+        record = {name: getattr(self, name) for name in names}
+        record.update(momentum=list(self.momentum), precision=self.precision, n_samples=self.n_samples)
+        return record
+
+
+@dataclass
+class _Working:
+    """The parameters being trained, in the training precision, their velocities and PCD chains."""
+
+    W: np.ndarray
+    a: np.ndarray
+    b: np.ndarray
+    vW: np.ndarray
+    va: np.ndarray
+    vb: np.ndarray
+    chains: np.ndarray | None
+
+    def finite(self) -> bool:
+        return bool(np.all(np.isfinite(self.W)) and np.all(np.isfinite(self.a)) and np.all(np.isfinite(self.b)))
 
 
 class RBM:
@@ -77,8 +171,9 @@ class RBM:
         Standard deviation of the initial Gaussian weights (0.01, after Hinton's practical
         guide); the biases start at zero.
 
-    The parameters are the public, settable arrays :attr:`W`, :attr:`a` and :attr:`b`;
-    assigning one checks its shape and that it is finite.
+    The parameters are the public arrays :attr:`W`, :attr:`a` and :attr:`b`. Reading one gives
+    a read-only view; assigning one checks its shape and that it is finite, so an invalid
+    value never enters the model (write ``rbm.W = rbm.W + dW``, not ``rbm.W += dW``).
 
     Examples
     --------
@@ -112,11 +207,11 @@ class RBM:
         #: Hyperparameters of the last :meth:`fit` call.
         self.hyperparameters: dict = {}
 
-    # Parameters are public and settable; the setters keep them valid.
+    # Parameters are read-only views of private copies; the setters keep them valid.
     @property
     def W(self) -> np.ndarray:
-        """Couplings, float64 array of shape (n_visible, n_hidden)."""
-        return self._W
+        """Couplings, float64 array of shape (n_visible, n_hidden) (read-only view)."""
+        return _read_only(self._W)
 
     @W.setter
     def W(self, value: np.ndarray) -> None:
@@ -124,8 +219,8 @@ class RBM:
 
     @property
     def a(self) -> np.ndarray:
-        """Visible biases (fields), float64 array of shape (n_visible,)."""
-        return self._a
+        """Visible biases (fields), float64 array of shape (n_visible,) (read-only view)."""
+        return _read_only(self._a)
 
     @a.setter
     def a(self, value: np.ndarray) -> None:
@@ -133,8 +228,8 @@ class RBM:
 
     @property
     def b(self) -> np.ndarray:
-        """Hidden biases (fields), float64 array of shape (n_hidden,)."""
-        return self._b
+        """Hidden biases (fields), float64 array of shape (n_hidden,) (read-only view)."""
+        return _read_only(self._b)
 
     @b.setter
     def b(self, value: np.ndarray) -> None:
@@ -161,7 +256,7 @@ class RBM:
 
     def copy(self) -> RBM:
         """A deep copy."""
-        return RBM.from_parameters(self.W.copy(), self.a.copy(), self.b.copy(), units=self.units)
+        return RBM.from_parameters(self.W, self.a, self.b, units=self.units)
 
     # ----------------------------------------------------------------------------- energies
     def _visible(self, v: np.ndarray) -> tuple[np.ndarray, bool]:
@@ -169,10 +264,6 @@ class RBM:
 
     def _hidden(self, h: np.ndarray) -> tuple[np.ndarray, bool]:
         return check_states(h, "h", self.n_hidden, self.units)
-
-    def _log_sum_unit(self, x: np.ndarray) -> np.ndarray:
-        # ln Σ_{s} e^{s x} over the two states of one unit.
-        return _log_two_cosh(x) if self.units == "spin" else _softplus(x)
 
     def energy(self, v: np.ndarray, h: np.ndarray) -> np.ndarray:
         """Energy E(v, h) of paired states.
@@ -192,7 +283,7 @@ class RBM:
             raise ValueError(f"v and h must hold the same number of states; got {v2.shape[0]} and {h2.shape[0]}")
         v2 = v2.astype(np.float64)
         h2 = h2.astype(np.float64)
-        e = -(v2 @ self.a) - (h2 @ self.b) - np.einsum("ni,ij,nj->n", v2, self.W, h2)
+        e = -(v2 @ self._a) - (h2 @ self._b) - np.einsum("ni,ij,nj->n", v2, self._W, h2)
         return e[0] if single_v and single_h else e
 
     def free_energy(self, v: np.ndarray) -> np.ndarray:
@@ -213,7 +304,7 @@ class RBM:
         return f[0] if single else f
 
     def _free_energy(self, v: np.ndarray) -> np.ndarray:
-        return -(v @ self.a) - self._log_sum_unit(v @ self.W + self.b).sum(axis=1)
+        return -(v @ self._a) - log_sum_units(v @ self._W + self._b, self.units).sum(axis=1)
 
     def hidden_free_energy(self, h: np.ndarray) -> np.ndarray:
         """Hidden free energy :math:`H^{RBM}(h) = -\\ln \\sum_v e^{-E(v, h)}`.
@@ -233,7 +324,14 @@ class RBM:
         return f[0] if single else f
 
     def _hidden_free_energy(self, h: np.ndarray) -> np.ndarray:
-        return -(h @ self.b) - self._log_sum_unit(h @ self.W.T + self.a).sum(axis=1)
+        return -(h @ self._b) - log_sum_units(h @ self._W.T + self._a, self.units).sum(axis=1)
+
+    def _check_enumerable(self, what: str) -> None:
+        if min(self.n_visible, self.n_hidden) > MAX_EXACT_UNITS:
+            raise ValueError(
+                f"{what} enumerates the smaller layer, which must have at most {MAX_EXACT_UNITS} units; "
+                f"this RBM has {self.n_visible} visible and {self.n_hidden} hidden"
+            )
 
     def log_partition(self) -> float:
         """Exact :math:`\\ln Z`, by enumerating the smaller layer.
@@ -243,12 +341,8 @@ class RBM:
         ValueError
             If both layers have more than 20 units.
         """
+        self._check_enumerable("log_partition")
         n_small = min(self.n_visible, self.n_hidden)
-        if n_small > MAX_EXACT_UNITS:
-            raise ValueError(
-                f"log_partition enumerates the smaller layer, which must have at most "
-                f"{MAX_EXACT_UNITS} units; this RBM has {self.n_visible} visible and {self.n_hidden} hidden"
-            )
         f = self._free_energy if self.n_visible <= self.n_hidden else self._hidden_free_energy
         states = configurations(n_small, self.units).astype(np.float64)
         blocks = [-f(states[i : i + _BLOCK]) for i in range(0, len(states), _BLOCK)]
@@ -268,11 +362,11 @@ class RBM:
         h2, single_h = self._hidden(h)
         if v2.shape[0] != h2.shape[0]:
             raise ValueError(f"v and h must hold the same number of states; got {v2.shape[0]} and {h2.shape[0]}")
-        x = v2.astype(np.float64) @ self.W + self.b
-        out = (h2 * x - self._log_sum_unit(x)).sum(axis=1)
+        x = v2.astype(np.float64) @ self._W + self._b
+        out = (h2 * x - log_sum_units(x, self.units)).sum(axis=1)
         return out[0] if single_v and single_h else out
 
-    def log_likelihood_gradient(self, v: np.ndarray, weights: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    def log_likelihood_gradient(self, v: np.ndarray, weights: np.ndarray | None = None) -> Gradient:
         """Exact gradient of the mean log-likelihood :math:`\\langle \\ln p(v) \\rangle_{data}`.
 
         .. math:: \\frac{\\partial \\langle \\ln p \\rangle}{\\partial W_{ij}}
@@ -285,16 +379,24 @@ class RBM:
         Parameters
         ----------
         v : array, shape (n, n_visible)
-            Data states.
+            Data states, at least one.
         weights : array of float, shape (n,), optional
             Non-negative weights of the states (e.g. exact probabilities); uniform if omitted.
 
         Returns
         -------
-        dict with keys ``"W"``, ``"a"``, ``"b"``
-            Arrays of the parameters' shapes.
+        Gradient
+            Fields ``W``, ``a``, ``b``, arrays of the parameters' shapes.
+
+        Raises
+        ------
+        ValueError
+            If both layers have more than 20 units, ``v`` is empty or the weights are invalid.
         """
         v2, _ = self._visible(v)
+        if len(v2) == 0:
+            raise ValueError("v must hold at least one state")
+        self._check_enumerable("log_likelihood_gradient")
         if weights is None:
             w = np.full(len(v2), 1.0 / len(v2))
         else:
@@ -303,20 +405,19 @@ class RBM:
                 raise ValueError(f"weights must be {len(v2)} finite non-negative numbers with a positive sum")
             w = w / w.sum()
         vf = v2.astype(np.float64)
-        mh = self._mean(vf @ self.W + self.b)
-        data = {"W": vf.T @ (w[:, None] * mh), "a": w @ vf, "b": w @ mh}
-        log_z = self.log_partition()
+        mh = self._mean(vf @ self._W + self._b)
+        data = Gradient(vf.T @ (w[:, None] * mh), w @ vf, w @ mh)
         if self.n_visible <= self.n_hidden:
             vs = configurations(self.n_visible, self.units).astype(np.float64)
-            p = np.exp(-self._free_energy(vs) - log_z)
-            mh = self._mean(vs @ self.W + self.b)
-            model = {"W": vs.T @ (p[:, None] * mh), "a": p @ vs, "b": p @ mh}
+            p = np.exp(log_boltzmann(self._free_energy(vs)))
+            mh = self._mean(vs @ self._W + self._b)
+            model = Gradient(vs.T @ (p[:, None] * mh), p @ vs, p @ mh)
         else:
             hs = configurations(self.n_hidden, self.units).astype(np.float64)
-            p = np.exp(-self._hidden_free_energy(hs) - log_z)
-            mv = self._mean(hs @ self.W.T + self.a)
-            model = {"W": (p[:, None] * mv).T @ hs, "a": p @ mv, "b": p @ hs}
-        return {key: data[key] - model[key] for key in ("W", "a", "b")}
+            p = np.exp(log_boltzmann(self._hidden_free_energy(hs)))
+            mv = self._mean(hs @ self._W.T + self._a)
+            model = Gradient((p[:, None] * mv).T @ hs, p @ mv, p @ hs)
+        return Gradient(data.W - model.W, data.a - model.a, data.b - model.b)
 
     # ------------------------------------------------------------------ training
     def default_learning_rate(self) -> float:
@@ -328,6 +429,17 @@ class RBM:
         """
         return 0.1 if self.units == "binary" else 0.1 / 16
 
+    def _training_values(self, data: object, name: str = "data") -> tuple[np.ndarray, bool]:
+        # States or means in the model's encoding; 0/1 data for spin units is refused, since it
+        # would pass as means in [-1, 1] and train a wrong model without any error.
+        x, exact = check_unit_values(data, name, self.n_visible, self.units)
+        if self.units == "spin" and x.min() == 0 and x.max() == 1 and np.all((x == 0) | (x == 1)):
+            raise ValueError(
+                f"{name} look binary (only 0 and 1) but this RBM has spin units (±1): convert them with "
+                "rgkit.states.to_spin, or build the RBM with units='binary'"
+            )
+        return x, exact
+
     def cd_gradient(
         self,
         v: np.ndarray,
@@ -335,8 +447,11 @@ class RBM:
         k: int = 1,
         chains: np.ndarray | None = None,
         seed: int | np.random.Generator | None = None,
-    ) -> dict[str, np.ndarray]:
+    ) -> CDGradient:
         """One contrastive-divergence estimate of the log-likelihood gradient on the batch ``v``.
+
+        The positive phase is averaged over the rows of ``v`` and the negative phase over the
+        chains, so any number of persistent chains estimates the same gradient.
 
         Parameters
         ----------
@@ -350,14 +465,16 @@ class RBM:
 
         Returns
         -------
-        dict with keys ``"W"``, ``"a"``, ``"b"`` (and ``"chains"``, the final negative states)
+        CDGradient
+            Fields ``W``, ``a``, ``b`` and ``chains`` (the final negative states, shape
+            (m, n_visible), or (n, n_visible) in CD).
         """
-        data, _ = _train.check_training_data(v, self.n_visible, self.units)
+        data, _ = self._training_values(v, "v")
         k = check_int(k, "k", minimum=1)
         if chains is not None:
-            chains, _ = _train.check_training_data(chains, self.n_visible, self.units)
-        gW, ga, gb, final = _train.cd_gradient(self.W, self.a, self.b, data, k, self.units, rng_from(seed), chains)
-        return {"W": gW, "a": ga, "b": gb, "chains": final}
+            chains, _ = self._training_values(chains, "chains")
+        gW, ga, gb, final = _train.cd_gradient(self._W, self._a, self._b, data, k, self.units, rng_from(seed), chains)
+        return CDGradient(gW, ga, gb, final)
 
     def fit(
         self,
@@ -372,11 +489,10 @@ class RBM:
         l2: float = 0.0,
         momentum: float | tuple[float, float, int] = 0.5,
         seed: int | np.random.Generator | None = None,
-        progress: bool = False,
+        progress: bool | None = None,
         precision: str = "auto",
         monitor_size: int = 1000,
-        ais_checkpoints: int = 0,
-        callback=None,
+        callback: Callable[[RBM, int], object] | None = None,
     ) -> RBM:
         """Train by minibatch stochastic gradient ascent on the log-likelihood with CD-k or PCD-k.
 
@@ -411,19 +527,17 @@ class RBM:
             the paper's setting.
         seed : int, Generator or None
             Drives the minibatch order and all sampling.
-        progress : bool
-            Show a tqdm progress bar over epochs.
+        progress : bool or None
+            Show a progress bar over epochs; ``None`` shows it unless ``RGBOOK_QUIET`` is set.
         precision : {"auto", "float32", "float64"}
             Arithmetic of the updates; "auto" uses float32 when an epoch costs more than about
             1e8 multiply-adds (n_samples * n_visible * n_hidden ≥ 2^27), float64 otherwise.
         monitor_size : int
             Samples (the first ones) used for the per-epoch monitoring.
-        ais_checkpoints : int
-            For models too large to enumerate: number of evenly spaced epochs at which ln Z
-            is estimated by AIS, giving an estimate of the log-likelihood with an error bar.
         callback : callable, optional
             Called as ``callback(rbm, epoch)`` after every epoch; what it returns is stored
-            in ``history["callback"]`` (e.g. an exact KL divergence).
+            in ``history["callback"]`` (e.g. an exact KL divergence, or a log-likelihood
+            from :meth:`ais_log_partition` for a model too large to enumerate).
 
         Returns
         -------
@@ -431,120 +545,114 @@ class RBM:
 
         Raises
         ------
+        ValueError, TypeError
+            For invalid arguments, before any parameter changes; ``ValueError`` also for 0/1
+            data given to a spin RBM.
         FloatingPointError
             If the parameters become NaN or infinite, with the epoch where it happened.
         """
-        x, exact_states = _train.check_training_data(data, self.n_visible, self.units)
-        epochs = check_int(epochs, "epochs", minimum=1)
-        batch_size = check_int(batch_size, "batch_size", minimum=1)
-        lr = self.default_learning_rate() if learning_rate is None else check_real(learning_rate, "learning_rate")
-        if lr <= 0:
-            raise ValueError(f"learning_rate must be positive; got {lr}")
-        k = check_int(k, "k", minimum=1)
-        l1 = check_real(l1, "l1")
-        l2 = check_real(l2, "l2")
-        if l1 < 0 or l2 < 0:
-            raise ValueError(f"l1 and l2 must be non-negative; got {l1}, {l2}")
-        m0, m1, switch = _train.check_momentum(momentum)
-        if precision not in ("auto", "float32", "float64"):
-            raise ValueError(f"precision must be 'auto', 'float32' or 'float64'; got {precision!r}")
-        monitor_size = check_int(monitor_size, "monitor_size", minimum=1)
-        ais_checkpoints = check_int(ais_checkpoints, "ais_checkpoints", minimum=0)
+        x, exact_states = self._training_values(data)
+        settings = _FitSettings.check(
+            self,
+            len(x),
+            epochs=epochs,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            k=k,
+            persistent=persistent,
+            l1=l1,
+            l2=l2,
+            momentum=momentum,
+            precision=precision,
+            monitor_size=monitor_size,
+        )
+        if callback is not None and not callable(callback):
+            raise TypeError(f"callback must be callable as callback(rbm, epoch); got {type(callback).__name__}")
+        _progress.wanted(progress)  # checks its type before any work
         rng = rng_from(seed)
-        if precision == "auto":  # float32 once the products dominate (≳ 1e8 multiply-adds an epoch)
-            precision = "float32" if self.n_visible * self.n_hidden * len(x) >= 1 << 27 else "float64"
-        dtype = np.float32 if precision == "float32" else np.float64
-        self.hyperparameters = {
-            "epochs": epochs,
-            "batch_size": batch_size,
-            "learning_rate": lr,
-            "k": k,
-            "persistent": bool(persistent),
-            "l1": l1,
-            "l2": l2,
-            "momentum": [m0, m1, switch],
-            "precision": precision,
-            "n_samples": int(len(x)),
-        }
-
-        xd = np.asarray(x, dtype=dtype)
-        W, a, b = self.W.astype(dtype), self.a.astype(dtype), self.b.astype(dtype)
-        vW, va, vb = np.zeros_like(W), np.zeros_like(a), np.zeros_like(b)
-        chains = None
-        if persistent:
-            chains = _train.layer_sample(np.zeros((min(batch_size, len(x)), self.n_visible), dtype), self.units, rng)
-        monitor = np.asarray(x[:monitor_size], dtype=np.float64)
-        exact_ll = min(self.n_visible, self.n_hidden) <= MAX_EXACT_UNITS and exact_states
-        ais_epochs = set()
-        if ais_checkpoints and not exact_ll and exact_states:
-            ais_epochs = {int(round(e)) for e in np.linspace(1, epochs, ais_checkpoints)}
-        hist = self.history
-        for key in ("epoch", "reconstruction_error", "pseudo_log_likelihood", "log_likelihood", "seconds"):
-            hist.setdefault(key, [])
-        start_epoch = len(hist["epoch"])
-        bar = None
-        if progress:
-            from tqdm.auto import tqdm
-
-            bar = tqdm(total=epochs, desc=f"RBM {self.n_visible}-{self.n_hidden}", unit="epoch")
-        lr_t, l1_t, l2_t = dtype(lr), dtype(l1), dtype(l2)
-        for epoch in range(1, epochs + 1):
-            t0 = time.perf_counter()
-            mom = dtype(m0 if epoch <= switch else m1)
-            order = rng.permutation(len(xd))
-            for first in range(0, len(xd), batch_size):
-                batch = xd[order[first : first + batch_size]]
-                use = None if chains is None else chains[: len(batch)]
-                gW, ga, gb, neg = _train.cd_gradient(W, a, b, batch, k, self.units, rng, use)
-                if chains is not None:
-                    chains[: len(batch)] = neg
-                if l2:
-                    gW -= l2_t * W
-                if l1:
-                    gW -= l1_t * np.sign(W)
-                vW *= mom
-                vW += lr_t * gW
-                va *= mom
-                va += lr_t * ga
-                vb *= mom
-                vb += lr_t * gb
-                W += vW
-                a += va
-                b += vb
-            if not (np.all(np.isfinite(W)) and np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
-                raise FloatingPointError(
-                    f"training diverged at epoch {start_epoch + epoch}: the parameters became NaN or "
-                    f"infinite (learning_rate={lr}); lower the learning rate"
-                )
-            self.W, self.a, self.b = W, a, b
-            seconds = time.perf_counter() - t0
-            hist["epoch"].append(start_epoch + epoch)
-            hist["seconds"].append(seconds)
-            hist["reconstruction_error"].append(
-                _train.reconstruction_error(self.W, self.a, self.b, monitor, self.units)
-            )
-            if exact_states:
-                hist["pseudo_log_likelihood"].append(
-                    _train.pseudo_log_likelihood(self.W, self.a, self.b, monitor, self.units, rng)
-                )
-            else:
-                hist["pseudo_log_likelihood"].append(float("nan"))
-            if exact_ll:
-                hist["log_likelihood"].append(float(np.mean(self.log_prob(monitor))))
-            else:
-                hist["log_likelihood"].append(float("nan"))
-            if epoch in ais_epochs:
-                log_z, err = self.ais_log_partition(seed=rng)
-                hist.setdefault("ais_epoch", []).append(start_epoch + epoch)
-                hist.setdefault("ais_log_likelihood", []).append(float(np.mean(-self.free_energy(monitor)) - log_z))
-                hist.setdefault("ais_error", []).append(err)
-            if callback is not None:
-                hist.setdefault("callback", []).append(callback(self, start_epoch + epoch))
-            if bar is not None:
+        self.hyperparameters = settings.record()
+        xd = np.asarray(x, dtype=settings.dtype)
+        work = self._start_training(settings, rng)
+        monitor = np.asarray(x[: settings.monitor_size], dtype=np.float64)
+        for key in _HISTORY_KEYS:
+            self.history.setdefault(key, [])
+        done = len(self.history["epoch"])
+        bar = _progress.bar(progress, total=settings.epochs, desc=f"RBM {self.n_visible}-{self.n_hidden}", unit="epoch")
+        try:
+            for epoch in range(1, settings.epochs + 1):
+                t0 = time.perf_counter()
+                momentum_now = settings.momentum_at(epoch)
+                order = rng.permutation(len(xd))
+                for first in range(0, len(xd), settings.batch_size):
+                    batch = xd[order[first : first + settings.batch_size]]
+                    self._minibatch_step(work, batch, settings, momentum_now, rng)
+                self._accept(work, done + epoch, settings)
+                self._record_epoch(done + epoch, time.perf_counter() - t0, monitor, exact_states, rng, callback)
                 bar.update(1)
-        if bar is not None:
+        finally:
             bar.close()
         return self
+
+    def _start_training(self, settings: _FitSettings, rng: np.random.Generator) -> _Working:
+        # Working copies in the training precision (astype copies), so the model's own arrays
+        # change only through the checking setters, once per epoch.
+        dtype = settings.dtype
+        W, a, b = self._W.astype(dtype), self._a.astype(dtype), self._b.astype(dtype)
+        chains = None
+        if settings.persistent:
+            shape = (min(settings.batch_size, settings.n_samples), self.n_visible)
+            chains = _train.layer_sample(np.zeros(shape, dtype), self.units, rng)
+        return _Working(W, a, b, np.zeros_like(W), np.zeros_like(a), np.zeros_like(b), chains)
+
+    def _minibatch_step(
+        self, work: _Working, batch: np.ndarray, settings: _FitSettings, momentum: float, rng: np.random.Generator
+    ) -> None:
+        """One CD-k (PCD-k) update of the working parameters from one minibatch, in place."""
+        dtype = work.W.dtype.type
+        chains = None if work.chains is None else work.chains[: len(batch)]
+        gW, ga, gb, negative = _train.cd_gradient(work.W, work.a, work.b, batch, settings.k, self.units, rng, chains)
+        if work.chains is not None:
+            work.chains[: len(batch)] = negative
+        if settings.l2:
+            gW -= dtype(settings.l2) * work.W
+        if settings.l1:
+            gW -= dtype(settings.l1) * np.sign(work.W)
+        lr, mom = dtype(settings.learning_rate), dtype(momentum)
+        for param, velocity, grad in ((work.W, work.vW, gW), (work.a, work.va, ga), (work.b, work.vb, gb)):
+            velocity *= mom
+            velocity += lr * grad
+            param += velocity
+
+    def _accept(self, work: _Working, epoch: int, settings: _FitSettings) -> None:
+        # Copy the working parameters into the model, unless training diverged.
+        if not work.finite():
+            raise FloatingPointError(
+                f"training diverged at epoch {epoch}: the parameters became NaN or infinite "
+                f"(learning_rate={settings.learning_rate}); lower the learning rate"
+            )
+        self.W, self.a, self.b = work.W, work.a, work.b
+
+    def _record_epoch(
+        self,
+        epoch: int,
+        seconds: float,
+        monitor: np.ndarray,
+        exact_states: bool,
+        rng: np.random.Generator,
+        callback: Callable[[RBM, int], object] | None,
+    ) -> None:
+        """Append the monitoring of one finished epoch to :attr:`history`."""
+        hist = self.history
+        W, a, b = self._W, self._a, self._b
+        hist["epoch"].append(epoch)
+        hist["seconds"].append(seconds)
+        hist["reconstruction_error"].append(_train.reconstruction_error(W, a, b, monitor, self.units))
+        pll = _train.pseudo_log_likelihood(W, a, b, monitor, self.units, rng) if exact_states else float("nan")
+        hist["pseudo_log_likelihood"].append(pll)
+        exact_ll = exact_states and min(self.n_visible, self.n_hidden) <= MAX_EXACT_UNITS
+        hist["log_likelihood"].append(float(np.mean(self.log_prob(monitor))) if exact_ll else float("nan"))
+        if callback is not None:
+            hist.setdefault("callback", []).append(callback(self, epoch))
 
     def ais_log_partition(
         self, *, n_chains: int = 100, n_betas: int = 1000, seed: int | np.random.Generator | None = None
@@ -567,7 +675,7 @@ class RBM:
         n_chains = check_int(n_chains, "n_chains", minimum=2)
         n_betas = check_int(n_betas, "n_betas", minimum=2)
         return _train.ais_log_partition(
-            self.W, self.a, self.b, self.units, n_chains=n_chains, n_betas=n_betas, rng=rng_from(seed)
+            self._W, self._a, self._b, self.units, n_chains=n_chains, n_betas=n_betas, rng=rng_from(seed)
         )
 
     def transform(self, v: np.ndarray) -> np.ndarray:
@@ -584,35 +692,46 @@ class RBM:
         -------
         ndarray of float64, shape (n, n_hidden)
         """
-        x, _ = _train.check_training_data(v, self.n_visible, self.units)
-        return self._mean(x @ self.W + self.b)
+        x, _ = check_unit_values(v, "v", self.n_visible, self.units)
+        return self._mean(x @ self._W + self._b)
 
     def inverse_transform(self, h: np.ndarray) -> np.ndarray:
         """Visible conditional means given hidden states or means, shape (n, n_visible)."""
-        x, _ = _train.check_training_data(h, self.n_hidden, self.units)
-        return self._mean(x @ self.W.T + self.a)
+        x, _ = check_unit_values(h, "h", self.n_hidden, self.units)
+        return self._mean(x @ self._W.T + self._a)
+
+    # ------------------------------------------------------------------ files
+    def _meta(self) -> dict:
+        return {"hyperparameters": self.hyperparameters, "history": self.history}
 
     def save(self, path: str | Path) -> None:
-        """Write the parameters, hyperparameters and history to ``.npz`` (no pickle), atomically."""
-        from .data import _atomic_write
+        """Write the parameters, hyperparameters and history to one ``.npz`` (no pickle), atomically.
 
-        meta = json.dumps({"units": self.units, "hyperparameters": self.hyperparameters, "history": self.history})
-        path = Path(path)
-        _atomic_write(path, lambda f: np.savez(f, W=self.W, a=self.a, b=self.b, meta=np.array(meta)), "wb")
+        The file format is :mod:`rgkit._io`'s (kind ``"rbm"``); numpy scalars in the history
+        (e.g. from a callback) are stored as numbers.
+        """
+        _io.save(path, {"W": self._W, "a": self._a, "b": self._b}, {"units": self.units, **self._meta()}, kind="rbm")
 
     @classmethod
     def load(cls, path: str | Path) -> RBM:
-        """Read an RBM written by :meth:`save`."""
-        with np.load(Path(path), allow_pickle=False) as f:
-            meta = json.loads(str(f["meta"]))
-            rbm = cls.from_parameters(f["W"], f["a"], f["b"], units=meta["units"])
-        rbm.hyperparameters = meta["hyperparameters"]
-        rbm.history = meta["history"]
+        """Read an RBM written by :meth:`save`.
+
+        Raises
+        ------
+        ValueError
+            Naming the file, if it is missing, truncated, corrupt or does not hold an RBM.
+        """
+        arrays, meta = _io.load(path, kind="rbm")
+        try:
+            rbm = cls.from_parameters(arrays["W"], arrays["a"], arrays["b"], units=meta["units"])
+            rbm.hyperparameters, rbm.history = dict(meta["hyperparameters"]), dict(meta["history"])
+        except (KeyError, TypeError, ValueError) as err:
+            raise ValueError(f"cannot read {path}: its content is not a valid RBM ({err})") from None
         return rbm
 
     # ------------------------------------------------------------------ conditionals, sampling
     def _mean(self, x: np.ndarray) -> np.ndarray:
-        return np.tanh(x) if self.units == "spin" else expit(x)
+        return _train.layer_mean(x, self.units)
 
     def hidden_mean(self, v: np.ndarray) -> np.ndarray:
         """Conditional means of the hidden units given ``v``.
@@ -625,30 +744,43 @@ class RBM:
         ndarray of float64, shape (n, n_hidden)
         """
         v2, single = self._visible(v)
-        m = self._mean(v2.astype(np.float64) @ self.W + self.b)
+        m = self._mean(v2.astype(np.float64) @ self._W + self._b)
         return m[0] if single else m
 
     def visible_mean(self, h: np.ndarray) -> np.ndarray:
         """Conditional means of the visible units given ``h`` (see :meth:`hidden_mean`)."""
         h2, single = self._hidden(h)
-        m = self._mean(h2.astype(np.float64) @ self.W.T + self.a)
+        m = self._mean(h2.astype(np.float64) @ self._W.T + self._a)
         return m[0] if single else m
 
-    def _draw(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        # P(unit = +1) is sigmoid(2x) for spins and P(unit = 1) = sigmoid(x) for bits.
-        if self.units == "spin":
-            return np.where(rng.random(x.shape) < expit(2.0 * x), 1, -1).astype(np.int8)
-        return (rng.random(x.shape) < expit(x)).astype(np.int8)
+    # The samplers below call the training kernel on checked float inputs (states or means).
+    def _sample_hidden(self, v: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        return _train.layer_sample(v @ self._W + self._b, self.units, rng, np.int8)
+
+    def _sample_visible(self, h: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        return _train.layer_sample(h @ self._W.T + self._a, self.units, rng, np.int8)
 
     def sample_hidden(self, v: np.ndarray, seed: int | np.random.Generator | None = None) -> np.ndarray:
-        """Draw ``h ~ p(h | v)``; int8, shape (n, n_hidden)."""
+        """Draw ``h ~ p(h | v)``.
+
+        Returns
+        -------
+        ndarray of int8, shape (n, n_hidden)
+            States in the model's encoding.
+        """
         v2, _ = self._visible(v)
-        return self._draw(v2.astype(np.float64) @ self.W + self.b, rng_from(seed))
+        return self._sample_hidden(v2.astype(np.float64), rng_from(seed))
 
     def sample_visible(self, h: np.ndarray, seed: int | np.random.Generator | None = None) -> np.ndarray:
-        """Draw ``v ~ p(v | h)``; int8, shape (n, n_visible)."""
+        """Draw ``v ~ p(v | h)``.
+
+        Returns
+        -------
+        ndarray of int8, shape (n, n_visible)
+            States in the model's encoding.
+        """
         h2, _ = self._hidden(h)
-        return self._draw(h2.astype(np.float64) @ self.W.T + self.a, rng_from(seed))
+        return self._sample_visible(h2.astype(np.float64), rng_from(seed))
 
     def gibbs(
         self, v: np.ndarray, steps: int = 1, seed: int | np.random.Generator | None = None
@@ -663,15 +795,17 @@ class RBM:
         steps = check_int(steps, "steps", minimum=1)
         rng = rng_from(seed)
         v2, _ = self._visible(v)
+        v2 = v2.astype(np.int8)
         for _ in range(steps):
-            h2 = self.sample_hidden(v2, rng)
-            v2 = self.sample_visible(h2, rng)
+            h2 = self._sample_hidden(v2, rng)
+            v2 = self._sample_visible(h2, rng)
         return v2, h2
 
     def sample(self, n_samples: int, *, steps: int = 1000, seed: int | np.random.Generator | None = None) -> np.ndarray:
         """Draw visible samples from ``n_samples`` independent Gibbs chains.
 
-        Each chain starts from uniformly random visible states and runs ``steps`` rounds.
+        Each chain starts from uniformly random visible states (drawn by the same kernel with
+        zero fields) and runs ``steps`` rounds.
 
         Returns
         -------
@@ -679,9 +813,7 @@ class RBM:
         """
         n_samples = check_int(n_samples, "n_samples", minimum=1)
         rng = rng_from(seed)
-        v0 = rng.integers(0, 2, size=(n_samples, self.n_visible), dtype=np.int8)
-        if self.units == "spin":
-            v0 = (2 * v0 - 1).astype(np.int8)
+        v0 = _train.layer_sample(np.zeros((n_samples, self.n_visible)), self.units, rng, np.int8)
         return self.gibbs(v0, steps, rng)[0]
 
 
@@ -714,6 +846,60 @@ def convert_units(rbm: RBM, units: str) -> RBM:
     if units == "binary":
         return RBM.from_parameters(4 * W, 2 * a - 2 * W.sum(axis=1), 2 * b - 2 * W.sum(axis=0), units="binary")
     return RBM.from_parameters(W / 4, a / 2 + W.sum(axis=1) / 4, b / 2 + W.sum(axis=0) / 4, units="spin")
+
+
+def exact_kl(log_p: np.ndarray) -> Callable[[RBM, int | None], float]:
+    """A :meth:`RBM.fit` callback that returns the exact KL(P ‖ p_model) after every epoch.
+
+    :math:`\\mathrm{KL}(P \\| p_\\lambda) = \\sum_v P(v) \\ln[P(v) / p_\\lambda(v)]`, by
+    enumeration of every visible state, with :func:`rgkit.states.kl_divergence`.
+
+    Parameters
+    ----------
+    log_p : array of float, shape (2**n_visible,)
+        Normalised log-probabilities of the target distribution over every visible state, in
+        the order of :func:`rgkit.states.configurations` (the same in both encodings).
+
+    Returns
+    -------
+    callable
+        ``kl(model, epoch=None) -> float``: the divergence in nats of the model's visible
+        marginal from P (``epoch`` is ignored; it is there for :meth:`RBM.fit`). It raises
+        ``ValueError`` if ``model`` does not have ``log2(len(log_p))`` visible units.
+
+    Raises
+    ------
+    ValueError
+        If ``log_p`` is not a 1-D array whose length is a power of two, contains NaN or
+        ``+inf``, or is not normalised.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> uniform = np.full(8, -np.log(8))
+    >>> kl = exact_kl(uniform)
+    >>> abs(kl(RBM(3, 2, weight_scale=0.0))) < 1e-12  # zero weights: the uniform distribution
+    True
+    """
+    lp = np.asarray(log_p, dtype=np.float64)
+    if lp.ndim != 1 or lp.size < 2 or lp.size & (lp.size - 1):
+        raise ValueError(f"log_p must be a 1-D array of 2**n_visible log-probabilities; got shape {lp.shape}")
+    if np.any(np.isnan(lp)) or np.any(lp == np.inf):
+        raise ValueError("log_p must not contain NaN or +inf")
+    if abs(logsumexp(lp)) > 1e-9:
+        raise ValueError(f"log_p must be normalised (logsumexp(log_p) = 0); got {logsumexp(lp):.3g}")
+    lp = lp.copy()
+    lp.flags.writeable = False
+    n_visible = lp.size.bit_length() - 1
+
+    def kl(model: RBM, epoch: int | None = None) -> float:
+        if not isinstance(model, RBM):
+            raise TypeError(f"model must be an RBM; got {type(model).__name__}")
+        if model.n_visible != n_visible:
+            raise ValueError(f"model must have {n_visible} visible units to match log_p; got {model.n_visible}")
+        return kl_divergence(lp, model.log_prob(configurations(n_visible, model.units)))
+
+    return kl
 
 
 class DBN:
@@ -760,6 +946,20 @@ class DBN:
             for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True)
         ]
 
+    @classmethod
+    def _from_layers(cls, layers: list[RBM], units: str) -> DBN:
+        for i, (lower, upper) in enumerate(zip(layers[:-1], layers[1:], strict=True)):
+            if lower.n_hidden != upper.n_visible:
+                raise ValueError(
+                    f"layers do not chain: layer {i} has {lower.n_hidden} hidden units (W{i} has shape "
+                    f"{lower.W.shape}) but layer {i + 1} has {upper.n_visible} visible units (W{i + 1} has "
+                    f"shape {upper.W.shape})"
+                )
+        dbn = cls.__new__(cls)
+        dbn.units = units
+        dbn.layers = layers
+        return dbn
+
     @property
     def layer_sizes(self) -> list[int]:
         """Widths of every layer, visible first."""
@@ -775,17 +975,30 @@ class DBN:
         epochs: int,
         propagate: str = "mean",
         seed: int | np.random.Generator | None = None,
-        progress: bool = False,
+        progress: bool | None = None,
         **fit_kwargs,
     ) -> DBN:
         """Greedy layer-wise training; ``fit_kwargs`` go to every :meth:`RBM.fit`.
+
+        Parameters
+        ----------
+        data : array, shape (n_samples, n_visible)
+            States (or means) in the network's encoding.
+        epochs : int
+            Epochs per layer.
+        propagate : {"mean", "sample"}
+            What the next layer is trained on: the hidden conditional means of the layer
+            below, or one draw of its hidden states per sample.
+        seed : int, Generator or None
+        progress : bool or None
+            Progress bars per layer; ``None`` shows them unless ``RGBOOK_QUIET`` is set.
 
         Returns
         -------
         self
         """
-        if propagate not in ("mean", "sample"):
-            raise ValueError(f"propagate must be 'mean' or 'sample'; got {propagate!r}")
+        propagate = check_choice(propagate, "propagate", ("mean", "sample"))
+        _progress.wanted(progress)
         rng = rng_from(seed)
         x = data
         for layer in self.layers:
@@ -793,8 +1006,8 @@ class DBN:
             if propagate == "mean":
                 x = layer.transform(x)
             else:
-                fields = np.asarray(x, dtype=np.float64) @ layer.W + layer.b
-                x = layer._draw(fields, rng)
+                values, _ = check_unit_values(x, "data", layer.n_visible, layer.units)
+                x = layer._sample_hidden(values, rng)
         return self
 
     def _check_layer(self, layer: int | None) -> int:
@@ -826,6 +1039,27 @@ class DBN:
         layer = self._check_layer(layer)
         return self.down(self.transform(v, layer), layer)
 
+    def sample_reconstruction(
+        self, v: np.ndarray, layer: int | None = None, *, seed: int | np.random.Generator | None = None
+    ) -> np.ndarray:
+        """A sampled reconstruction of ``v`` through layer ``layer``: configurations, not means.
+
+        Up by conditional means to ``layer``, down by means to the first hidden layer, then one
+        draw of every visible unit from p(v | h) at those hidden means. The result has the
+        observables of data (means alone would shrink every spin towards zero).
+
+        Returns
+        -------
+        ndarray of int8, shape (n, n_visible)
+            States in the network's encoding.
+        """
+        layer = self._check_layer(layer)
+        x = self.transform(v, layer)
+        for rbm in reversed(self.layers[1:layer]):
+            x = rbm.inverse_transform(x)
+        first = self.layers[0]
+        return _train.layer_sample(x @ first.W.T + first.a, self.units, rng_from(seed), dtype=np.int8)
+
     def sample(self, n_samples: int, *, steps: int = 1000, seed: int | np.random.Generator | None = None) -> np.ndarray:
         """Draw visible states: Gibbs sampling in the top RBM, then a sampled down pass.
 
@@ -835,8 +1069,7 @@ class DBN:
         """
         rng = rng_from(seed)
         top = self.layers[-1]
-        v_top = top.sample(n_samples, steps=steps, seed=rng)  # the top RBM's visible = layer L-1
-        x = v_top
+        x = top.sample(n_samples, steps=steps, seed=rng)  # the top RBM's visible = layer L-1
         for rbm in reversed(self.layers[:-1]):
             x = rbm.sample_visible(x, rng)
         return x
@@ -847,13 +1080,18 @@ class DBN:
         Parameters
         ----------
         shape : tuple of int, optional
-            Shape of the visible layer, e.g. (40, 40); by default a square if the width is
-            a perfect square, else flat.
+            Shape of the visible layer, e.g. (40, 40): positive integers whose product is the
+            number of visible units. By default a square if the width is a perfect square, else flat.
 
         Returns
         -------
         list of ndarray
             Entry l - 1 has shape ``(n_l, *shape)``: one field per unit of layer l.
+
+        Raises
+        ------
+        TypeError, ValueError
+            If ``shape`` is not a tuple of positive integers holding the visible units.
 
         References
         ----------
@@ -863,6 +1101,9 @@ class DBN:
         if shape is None:
             side = int(round(np.sqrt(n)))
             shape = (side, side) if side * side == n else (n,)
+        if not isinstance(shape, tuple | list) or len(shape) == 0:
+            raise TypeError(f"shape must be a non-empty tuple of positive integers; got {shape!r}")
+        shape = tuple(check_int(s, "shape entries", minimum=1) for s in shape)
         if int(np.prod(shape)) != n:
             raise ValueError(f"shape {shape} does not hold the {n} visible units")
         fields, r = [], None
@@ -880,76 +1121,44 @@ class DBN:
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray], *, units: str) -> DBN:
-        """Rebuild a DBN from :meth:`to_arrays` (hyperparameters and history are not included)."""
+        """Rebuild a DBN from :meth:`to_arrays` (hyperparameters and history are not included).
+
+        Raises
+        ------
+        ValueError
+            If a layer's arrays are missing or malformed, or the layers do not chain (the
+            hidden width of ``W{i}`` must be the visible width of ``W{i+1}``).
+        """
+        units = check_units(units)
         n_layers = sum(1 for key in arrays if key.startswith("W"))
         if n_layers < 1 or any(f"{p}{i}" not in arrays for i in range(n_layers) for p in "Wab"):
             raise ValueError("arrays must hold W0, a0, b0, W1, ... for consecutive layers")
-        dbn = cls.__new__(cls)
-        dbn.units = check_units(units)
-        dbn.layers = [
+        layers = [
             RBM.from_parameters(arrays[f"W{i}"], arrays[f"a{i}"], arrays[f"b{i}"], units=units) for i in range(n_layers)
         ]
-        return dbn
+        return cls._from_layers(layers, units)
 
     def save(self, path: str | Path) -> None:
         """Write every layer (parameters, hyperparameters, history) to one ``.npz``, atomically."""
-        from .data import _atomic_write
-
-        arrays = {}
-        metas = []
-        for i, rbm in enumerate(self.layers):
-            arrays[f"W{i}"], arrays[f"a{i}"], arrays[f"b{i}"] = rbm.W, rbm.a, rbm.b
-            metas.append({"hyperparameters": rbm.hyperparameters, "history": rbm.history})
-        arrays["meta"] = np.array(json.dumps({"units": self.units, "layers": metas}))
-        _atomic_write(Path(path), lambda f: np.savez(f, **arrays), "wb")
+        meta = {"units": self.units, "layers": [rbm._meta() for rbm in self.layers]}
+        _io.save(path, self.to_arrays(), meta, kind="dbn")
 
     @classmethod
     def load(cls, path: str | Path) -> DBN:
-        """Read a DBN written by :meth:`save`."""
-        with np.load(Path(path), allow_pickle=False) as f:
-            meta = json.loads(str(f["meta"]))
-            layers = [
-                RBM.from_parameters(f[f"W{i}"], f[f"a{i}"], f[f"b{i}"], units=meta["units"])
-                for i in range(len(meta["layers"]))
-            ]
-        dbn = cls.__new__(cls)
-        dbn.units = meta["units"]
-        dbn.layers = layers
-        for rbm, m in zip(layers, meta["layers"], strict=True):
-            rbm.hyperparameters, rbm.history = m["hyperparameters"], m["history"]
+        """Read a DBN written by :meth:`save`.
+
+        Raises
+        ------
+        ValueError
+            Naming the file, if it is missing, truncated, corrupt or does not hold a DBN.
+        """
+        arrays, meta = _io.load(path, kind="dbn")
+        try:
+            dbn = cls.from_arrays(arrays, units=meta["units"])
+            if len(meta["layers"]) != len(dbn.layers):
+                raise ValueError(f"{len(meta['layers'])} layer records for {len(dbn.layers)} layers")
+            for rbm, m in zip(dbn.layers, meta["layers"], strict=True):
+                rbm.hyperparameters, rbm.history = dict(m["hyperparameters"]), dict(m["history"])
+        except (KeyError, TypeError, ValueError) as err:
+            raise ValueError(f"cannot read {path}: its content is not a valid DBN ({err})") from None
         return dbn
-
-
-def match_hidden_units(W: np.ndarray, reference: np.ndarray) -> dict[str, np.ndarray]:
-    """Match the hidden units of two RBMs up to the model's symmetries.
-
-    An RBM's distribution is unchanged by permuting its hidden units and, for spin units with
-    zero hidden bias, by flipping the sign of a unit's weights. Units are paired by the
-    assignment that maximises the total absolute cosine similarity of their weight vectors
-    (Hungarian algorithm).
-
-    Parameters
-    ----------
-    W, reference : arrays, shape (n_visible, n_hidden)
-        Same shape.
-
-    Returns
-    -------
-    dict
-        ``"permutation"`` (reference unit matched to each unit of W), ``"signs"`` (±1),
-        ``"cosine"`` (absolute cosine similarity of each pair).
-    """
-    from scipy.optimize import linear_sum_assignment
-
-    W = np.asarray(W, dtype=np.float64)
-    R = np.asarray(reference, dtype=np.float64)
-    if W.shape != R.shape or W.ndim != 2:
-        raise ValueError(f"W and reference must be 2-D arrays of the same shape; got {W.shape} and {R.shape}")
-    wn = W / np.maximum(np.linalg.norm(W, axis=0), 1e-300)
-    rn = R / np.maximum(np.linalg.norm(R, axis=0), 1e-300)
-    cos = wn.T @ rn
-    rows, cols = linear_sum_assignment(-np.abs(cos))
-    order = np.argsort(rows)
-    perm = cols[order]
-    chosen = cos[rows[order], perm]
-    return {"permutation": perm, "signs": np.where(chosen < 0, -1, 1), "cosine": np.abs(chosen)}

@@ -1,4 +1,4 @@
-"""Error bars for correlated Monte Carlo time series.
+"""Error bars for correlated Monte Carlo time series, and a goodness-of-fit test of samples.
 
 References
 ----------
@@ -9,31 +9,28 @@ in *Functional Integration* (Plenum, 1997); N. Madras and A. D. Sokal, J. Stat. 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
+from scipy.stats import chi2
 
-from ._validate import check_int, check_real
-
-
-def _series(x: object, name: str = "x", minimum: int = 4) -> np.ndarray:
-    arr = np.asarray(x, dtype=np.float64)
-    if arr.ndim != 1:
-        raise ValueError(f"{name} must be a 1-D time series; got shape {arr.shape}")
-    if arr.size < minimum:
-        raise ValueError(f"{name} must have at least {minimum} entries; got {arr.size}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite")
-    return arr
+from ._validate import check_int, check_real, check_series
 
 
 def autocorrelation(x: np.ndarray) -> np.ndarray:
     """Normalised autocorrelation function :math:`\\rho(t)` of a time series, by FFT.
+
+    Parameters
+    ----------
+    x : array of float, shape (n,)
+        A finite series of at least 4 entries.
 
     Returns
     -------
     ndarray of float64, shape (len(x),)
         :math:`\\rho(0) = 1`; all zeros after the first entry for a constant series.
     """
-    x = _series(x)
+    x = check_series(x)
     n = x.size
     d = x - x.mean()
     f = np.fft.rfft(d, n=2 * n)
@@ -54,29 +51,46 @@ def integrated_autocorrelation_time(x: np.ndarray, *, c: float = 5.0) -> tuple[f
     convention the variance of the mean of n correlated samples is
     :math:`2\\tau_{int}\\,\\sigma^2/n`, and :math:`\\tau_{int} = 1/2` for independent samples.
 
+    The estimate is floored at 1/2. An anti-correlated series (ρ(1) < 0, as from an
+    over-relaxing update) or a short noisy one can give a windowed sum below 1/2, even a
+    negative one; read literally that would make the mean more precise than independent
+    samples and an error bar or a thinning computed from it too small, or meaningless. 1/2 is
+    the safe value: it treats the samples as independent.
+
     Parameters
     ----------
     x : array of float, shape (n,)
-        The time series, in units of whatever one step of it is (a sweep, a cluster update).
+        The time series, n ≥ 4, in units of whatever one step of it is (a sweep, a cluster
+        update).
     c : float
         Window factor; 5 is Sokal's choice for roughly exponential decay.
 
     Returns
     -------
     tau : float
-        τ_int in steps of the series.
+        τ_int in steps of the series, at least 1/2.
     window : int
         The window M used. If no window satisfies the criterion the series is too short
         for a reliable estimate, and M = n - 1 is returned.
+
+    Raises
+    ------
+    ValueError
+        If ``x`` is not a finite 1-D series of at least 4 entries.
+
+    Examples
+    --------
+    >>> tau, window = integrated_autocorrelation_time(np.resize([1.0, -1.0], 100))
+    >>> tau  # perfectly anti-correlated: the raw windowed sum would be 0
+    0.5
     """
     c = check_real(c, "c", positive=True)
     rho = autocorrelation(x)
     taus = 0.5 + np.cumsum(rho[1:])
     m = np.arange(1, rho.size)
     ok = np.flatnonzero(m >= c * taus)
-    if ok.size == 0:
-        return float(taus[-1]), int(m[-1])
-    return float(taus[ok[0]]), int(m[ok[0]])
+    k = ok[0] if ok.size else m.size - 1
+    return max(float(taus[k]), 0.5), int(m[k])
 
 
 def binning_error(x: np.ndarray, *, min_blocks: int = 32) -> tuple[float, float]:
@@ -90,18 +104,31 @@ def binning_error(x: np.ndarray, *, min_blocks: int = 32) -> tuple[float, float]
     Parameters
     ----------
     x : array of float, shape (n,)
-        At least ``2 * min_blocks`` entries.
+        At least ``2 * min_blocks`` entries, so that even the first level averages pairs
+        into ``min_blocks`` blocks; fewer would give an error bar from a handful of numbers.
     min_blocks : int
+        At least 2.
 
     Returns
     -------
     mean, error : float
+        The mean of ``x`` and its standard error, in the units of ``x``.
+
+    Raises
+    ------
+    ValueError
+        If ``x`` has fewer than ``2 * min_blocks`` entries or is not a finite 1-D series.
     """
     min_blocks = check_int(min_blocks, "min_blocks", minimum=2)
-    x = _series(x, minimum=2 * min_blocks)
-    mean = float(x.mean())
+    arr = check_series(x, minimum=1)
+    if arr.size < 2 * min_blocks:
+        raise ValueError(
+            f"x must have at least 2 * min_blocks = {2 * min_blocks} entries for a blocking error "
+            f"({min_blocks} blocks of at least 2); got {arr.size}"
+        )
+    mean = float(arr.mean())
     errors = []
-    blocks = x.copy()
+    blocks = arr.copy()
     while blocks.size >= min_blocks:
         errors.append(np.sqrt(blocks.var(ddof=1) / blocks.size))
         if blocks.size % 2:
@@ -116,28 +143,118 @@ def jackknife(samples: np.ndarray, estimator, *, n_blocks: int = 32) -> tuple[fl
     Parameters
     ----------
     samples : array, shape (n, ...)
-        Samples along the first axis, in time order (blocks absorb the autocorrelation).
+        Samples along the first axis, in time order (blocks absorb the autocorrelation);
+        n ≥ 2 ``n_blocks``. Every block then holds at least 2 samples, so that an estimator
+        such as a variance is defined on each leave-one-out subset and on each block; with
+        single-sample blocks a variance-like estimator can return an error bar of 0.
     estimator : callable
         Maps a subset of ``samples`` (same trailing shape) to a float, e.g. the specific heat
         from energies.
     n_blocks : int
-        Number of contiguous blocks, at least 2 and at most n.
+        Number of contiguous blocks, at least 2.
 
     Returns
     -------
     estimate, error : float
-        The estimator on all samples, and the jackknife standard error.
+        The estimator on all samples, and the jackknife standard error, in the estimator's
+        units.
+
+    Raises
+    ------
+    ValueError
+        If there are fewer than ``2 * n_blocks`` samples.
+    TypeError
+        If ``estimator`` is not callable.
     """
     x = np.asarray(samples)
     n_blocks = check_int(n_blocks, "n_blocks", minimum=2)
-    if x.ndim < 1 or len(x) < n_blocks:
-        raise ValueError(f"samples must have at least n_blocks = {n_blocks} entries along axis 0")
     if not callable(estimator):
         raise TypeError("estimator must be callable")
-    edges = np.linspace(0, len(x), n_blocks + 1).astype(int)
+    n = len(x) if x.ndim >= 1 else 0
+    if n < 2 * n_blocks:
+        raise ValueError(
+            f"samples must have at least 2 * n_blocks = {2 * n_blocks} entries along axis 0 "
+            f"({n_blocks} blocks of at least 2 samples); got {n}"
+        )
+    edges = np.linspace(0, n, n_blocks + 1).astype(int)
     full = float(estimator(x))
     leave_out = np.array(
         [float(estimator(np.concatenate([x[: edges[b]], x[edges[b + 1] :]]))) for b in range(n_blocks)]
     )
     error = np.sqrt((n_blocks - 1) / n_blocks * np.sum((leave_out - leave_out.mean()) ** 2))
     return full, float(error)
+
+
+@dataclass(frozen=True)
+class ChiSquareTest:
+    """A chi-square goodness-of-fit test, from :func:`chi_square_test`.
+
+    Attributes
+    ----------
+    statistic : float
+        :math:`\\sum (O - E)^2 / E` over the bins.
+    dof : int
+        Degrees of freedom: bins minus one.
+    p_value : float
+        Probability of a statistic at least this large if the samples follow the distribution.
+    """
+
+    statistic: float
+    dof: int
+    p_value: float
+
+
+def chi_square_test(counts: np.ndarray, probabilities: np.ndarray, *, min_expected: float = 5.0) -> ChiSquareTest:
+    """Chi-square test of observed counts of states against their exact probabilities.
+
+    States whose expected count is below ``min_expected`` are pooled into one bin, so that
+    the chi-square distribution of the statistic is a good approximation.
+
+    Parameters
+    ----------
+    counts : array of int, shape (n_states,)
+        How many of the (independent) samples fell in each state.
+    probabilities : array of float, shape (n_states,)
+        The exact probability of each state, in the same order; they sum to 1.
+    min_expected : float
+        Smallest expected count of a bin of its own.
+
+    Returns
+    -------
+    ChiSquareTest
+
+    Raises
+    ------
+    ValueError
+        If the arrays differ in shape, counts are negative or sum to 0, probabilities are
+        negative or do not sum to 1, or fewer than two bins remain after pooling.
+
+    Examples
+    --------
+    >>> chi_square_test(np.array([50, 50]), np.array([0.5, 0.5])).p_value
+    1.0
+    """
+    c = np.asarray(counts)
+    p = np.asarray(probabilities, dtype=np.float64)
+    if c.ndim != 1 or c.shape != p.shape:
+        raise ValueError(f"counts and probabilities must be 1-D of equal length; got {c.shape} and {p.shape}")
+    if c.dtype.kind not in "iu" or np.any(c < 0) or c.sum() == 0:
+        raise ValueError("counts must be non-negative integers with a positive sum")
+    if not np.all(np.isfinite(p)) or np.any(p < 0) or abs(p.sum() - 1.0) > 1e-9:
+        raise ValueError(f"probabilities must be non-negative and sum to 1; got sum {p.sum():.12g}")
+    min_expected = check_real(min_expected, "min_expected", positive=True)
+    expected = c.sum() * p
+    rare = expected < min_expected
+    observed_bins, expected_bins = c[~rare].astype(np.float64), expected[~rare]
+    if rare.any():
+        observed_bins = np.append(observed_bins, c[rare].sum())
+        expected_bins = np.append(expected_bins, expected[rare].sum())
+    keep = expected_bins > 0
+    if np.any(observed_bins[~keep] > 0):
+        return ChiSquareTest(float("inf"), int(keep.sum()) - 1, 0.0)
+    observed_bins, expected_bins = observed_bins[keep], expected_bins[keep]
+    if len(expected_bins) < 2:
+        raise ValueError("fewer than two bins remain after pooling: too few samples for a chi-square test")
+    statistic = float(np.sum((observed_bins - expected_bins) ** 2 / expected_bins))
+    dof = len(expected_bins) - 1
+    return ChiSquareTest(statistic, dof, float(chi2.sf(statistic, dof)))

@@ -18,107 +18,20 @@ Group and Deep Learning", arXiv:1410.3831 (2014).
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import logsumexp
 
-from ._validate import check_int, check_real, check_units, rng_from
-from .exact import configurations, kl_divergence
+from ._validate import check_int, check_real, check_units
 from .rbm import RBM
+from .states import configurations, kl_divergence, log_boltzmann, log_sum_units
 
 Kernel = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 # Joint enumerations beyond this many (v, h) pairs would take minutes and gigabytes.
 MAX_JOINT_UNITS = 22
-
-
-class Hamiltonian:
-    """A spin Hamiltonian with multi-spin couplings,
-
-    .. math:: H(v) = c - \\sum_S K_S \\prod_{i \\in S} v_i ,
-
-    where each key ``S`` of ``couplings`` is a tuple of distinct site indices.
-
-    Parameters
-    ----------
-    n_spins : int
-        Number of sites N.
-    couplings : mapping from tuple of int to float
-        ``{(i,): K_i, (i, j): K_ij, (i, j, k): K_ijk, ...}``.
-    constant : float
-        The additive constant c (it sets Z but not P).
-
-    Examples
-    --------
-    >>> H = Hamiltonian(2, {(0, 1): 0.5})
-    >>> H(np.array([[1, 1], [1, -1]]))
-    array([-0.5,  0.5])
-    """
-
-    def __init__(self, n_spins: int, couplings: Mapping[tuple[int, ...], float], constant: float = 0.0) -> None:
-        self.n_spins = check_int(n_spins, "n_spins", minimum=1)
-        if not isinstance(couplings, Mapping):
-            raise TypeError(f"couplings must be a mapping from site tuples to floats; got {type(couplings).__name__}")
-        self.couplings: dict[tuple[int, ...], float] = {}
-        for key, value in couplings.items():
-            if not isinstance(key, tuple) or not key:
-                raise ValueError(f"each coupling key must be a non-empty tuple of site indices; got {key!r}")
-            sites = tuple(check_int(i, "site index", minimum=0, maximum=self.n_spins - 1) for i in key)
-            if len(set(sites)) != len(sites):
-                raise ValueError(f"coupling key {key!r} repeats a site")
-            self.couplings[tuple(sorted(sites))] = check_real(value, f"coupling {key!r}")
-        self.constant = check_real(constant, "constant")
-
-    def __call__(self, v: np.ndarray) -> np.ndarray:
-        v = np.asarray(v)
-        if v.dtype.kind not in "biuf":
-            raise TypeError(f"spins must be numeric; got dtype {v.dtype}")
-        if v.ndim < 1 or v.shape[-1] != self.n_spins:
-            raise ValueError(f"spins must have last axis of length {self.n_spins}; got shape {v.shape}")
-        v = v.astype(np.float64)
-        energy = np.full(v.shape[:-1], self.constant)
-        for sites, k in self.couplings.items():
-            energy -= k * np.prod(v[..., list(sites)], axis=-1)
-        return energy
-
-    def shifted(self, delta: float) -> Hamiltonian:
-        """The same couplings with the constant increased by ``delta``."""
-        return Hamiltonian(self.n_spins, self.couplings, self.constant + check_real(delta, "delta"))
-
-    def __repr__(self) -> str:
-        return f"Hamiltonian(n_spins={self.n_spins}, {len(self.couplings)} couplings, constant={self.constant:g})"
-
-
-def random_hamiltonian(
-    n_spins: int, *, max_order: int = 3, scale: float = 0.3, seed: int | np.random.Generator | None = None
-) -> Hamiltonian:
-    """A Hamiltonian with Gaussian couplings on every set of 1 to ``max_order`` sites.
-
-    Parameters
-    ----------
-    n_spins : int
-    max_order : int
-        Largest number of spins in one term (3: fields, pairs and triples).
-    scale : float
-        Standard deviation of each coupling.
-    seed : int, numpy Generator or None
-
-    Returns
-    -------
-    Hamiltonian
-    """
-    n_spins = check_int(n_spins, "n_spins", minimum=1)
-    max_order = check_int(max_order, "max_order", minimum=1, maximum=n_spins)
-    scale = check_real(scale, "scale", positive=True)
-    rng = rng_from(seed)
-    couplings = {
-        sites: float(scale * rng.standard_normal())
-        for order in range(1, max_order + 1)
-        for sites in itertools.combinations(range(n_spins), order)
-    }
-    return Hamiltonian(n_spins, couplings)
 
 
 def rbm_kernel(rbm: RBM, hamiltonian: Callable[[np.ndarray], np.ndarray]) -> Kernel:
@@ -196,7 +109,7 @@ def conditional_kernel(rbm: RBM) -> Kernel:
 
     def kernel(v: np.ndarray, h: np.ndarray) -> np.ndarray:
         x = np.asarray(v, dtype=np.float64) @ rbm.W + rbm.b
-        log_norm = rbm._log_sum_unit(x).sum(axis=-1)
+        log_norm = log_sum_units(x, rbm.units).sum(axis=-1)
         return (np.asarray(h, dtype=np.float64) * x).sum(axis=-1) - log_norm
 
     return kernel
@@ -270,8 +183,7 @@ def mutual_information(
     trace = logsumexp(table, axis=1)
     if np.max(np.abs(trace)) > 1e-9:
         raise ValueError(f"kernel violates the trace condition (max |ln Tr_h e^T| = {np.max(np.abs(trace)):.3g})")
-    e = _energies(hamiltonian, n_visible, units)
-    log_pv = -e - logsumexp(-e)
+    log_pv = log_boltzmann(_energies(hamiltonian, n_visible, units))
     log_joint = log_pv[:, None] + table
     log_ph = logsumexp(log_joint, axis=0)
     joint = np.exp(log_joint)
@@ -291,7 +203,30 @@ def rbm_hamiltonian(rbm: RBM, constant: float = 0.0) -> Callable[[np.ndarray], n
     return lambda v: rbm.free_energy(v) + c
 
 
-def mapping_check(rbm: RBM, hamiltonian: Callable[[np.ndarray], np.ndarray]) -> dict[str, float]:
+@dataclass(frozen=True)
+class MappingCheck:
+    """What :func:`mapping_check` measured: four deviations that vanish when the mapping holds,
+    and four quantities that describe the kernel. All in nats (energies in units of k_BT)."""
+
+    #: max over h of |H^RG(h) - H^RBM(h)|: the mapping theorem.
+    coarse: float
+    #: max over (v, h) of |T(v, h) - [ln p(h|v) + H(v) - H^RBM(v)]|.
+    kernel: float
+    #: max over v of |ln Tr_h e^T - [H(v) - H^RBM(v)]|.
+    trace: float
+    #: |KL - [ln(Z_λ/Z) - <ln Tr_h e^T>_P]|.
+    kl_identity: float
+    #: KL(P‖p) of the data distribution and the RBM's visible marginal.
+    kl: float
+    #: max − min over v of ln Tr_h e^T (zero when the trace condition holds up to a constant).
+    trace_spread: float
+    #: The mean of ln Tr_h e^T over P.
+    log_trace_mean: float
+    #: F^h − F^v.
+    delta_f: float
+
+
+def mapping_check(rbm: RBM, hamiltonian: Callable[[np.ndarray], np.ndarray]) -> MappingCheck:
     """Check the identities of the Mehta–Schwab mapping by enumerating every (v, h).
 
     With :math:`T = -E + H` (:func:`rbm_kernel`), it compares, each by an independent route:
@@ -311,7 +246,7 @@ def mapping_check(rbm: RBM, hamiltonian: Callable[[np.ndarray], np.ndarray]) -> 
 
     Returns
     -------
-    dict of str to float
+    MappingCheck
         The four deviations above, and ``kl`` (KL(P‖p) in nats), ``trace_spread`` (max − min over v
         of ln Tr_h e^T), ``log_trace_mean`` (its mean over P) and ``delta_f`` (F^h − F^v).
     """
@@ -329,19 +264,19 @@ def mapping_check(rbm: RBM, hamiltonian: Callable[[np.ndarray], np.ndarray]) -> 
     log_tr = logsumexp(table, axis=1)
     log_z = float(logsumexp(-e_v))
     log_z_model = rbm.log_partition()
-    log_p = -e_v - log_z
+    log_p = log_boltzmann(e_v)
     kl = kl_divergence(log_p, -f_v - log_z_model)
     mean_log_tr = float(np.exp(log_p) @ log_tr)
-    return {
-        "coarse": float(np.max(np.abs(h_rg - f_h))),
-        "kernel": float(np.max(np.abs(table - (log_cond + (e_v - f_v)[:, None])))),
-        "trace": float(np.max(np.abs(log_tr - (e_v - f_v)))),
-        "kl_identity": abs(kl - (log_z_model - log_z - mean_log_tr)),
-        "kl": kl,
-        "trace_spread": float(np.ptp(log_tr)),
-        "log_trace_mean": mean_log_tr,
-        "delta_f": log_z - log_z_model,
-    }
+    return MappingCheck(
+        coarse=float(np.max(np.abs(h_rg - f_h))),
+        kernel=float(np.max(np.abs(table - (log_cond + (e_v - f_v)[:, None])))),
+        trace=float(np.max(np.abs(log_tr - (e_v - f_v)))),
+        kl_identity=abs(kl - (log_z_model - log_z - mean_log_tr)),
+        kl=kl,
+        trace_spread=float(np.ptp(log_tr)),
+        log_trace_mean=mean_log_tr,
+        delta_f=log_z - log_z_model,
+    )
 
 
 def block_spin_kernel(n_visible: int, block: int, strength: float) -> Kernel:
@@ -385,81 +320,17 @@ def block_spin_kernel(n_visible: int, block: int, strength: float) -> Kernel:
         v = np.asarray(v, dtype=np.float64)
         m = v.reshape(*v.shape[:-1], n_visible // block, block).sum(axis=-1)
         x = lam * m
-        return (np.asarray(h, dtype=np.float64) * x).sum(axis=-1) - np.logaddexp(x, -x).sum(axis=-1)
+        return (np.asarray(h, dtype=np.float64) * x).sum(axis=-1) - log_sum_units(x, "spin").sum(axis=-1)
 
     return kernel
 
 
-def expand_hamiltonian(energies: np.ndarray, n_spins: int, *, tol: float = 1e-12) -> Hamiltonian:
-    """Write a function of N spins as a multi-spin Hamiltonian, :math:`c - \\sum_S K_S \\prod_{i\\in S} s_i`.
-
-    Every function of ±1 spins has exactly one such expansion; the coefficients are
-    :math:`K_S = -2^{-N} \\sum_s H(s) \\prod_{i\\in S} s_i`, computed here by a fast
-    Walsh–Hadamard transform in :math:`O(N 2^N)`.
-
-    Parameters
-    ----------
-    energies : array of float, shape (2**n_spins,)
-        H(s) for every state, in the order of ``configurations(n_spins)``.
-    n_spins : int
-    tol : float
-        Couplings smaller than this in magnitude are dropped.
-
-    Returns
-    -------
-    Hamiltonian
-    """
-    n_spins = check_int(n_spins, "n_spins", minimum=1, maximum=24)
-    e = np.asarray(energies, dtype=np.float64)
-    if e.shape != (2**n_spins,) or not np.all(np.isfinite(e)):
-        raise ValueError(f"energies must be {2**n_spins} finite values (one per state); got shape {e.shape}")
-    c = e.reshape((2,) * n_spins)
-    for axis in range(n_spins):
-        # Index 0 is s = -1 and 1 is s = +1 on this axis: split into even and odd parts.
-        minus, plus = np.take(c, 0, axis=axis), np.take(c, 1, axis=axis)
-        c = np.stack([(plus + minus) / 2, (plus - minus) / 2], axis=axis)
-    flat = c.reshape(-1)
-    masks = configurations(n_spins, "binary").astype(bool)
-    couplings = {
-        tuple(int(i) for i in np.flatnonzero(mask)): -float(value)
-        for mask, value in zip(masks[1:], flat[1:], strict=True)
-        if abs(value) > tol
-    }
-    return Hamiltonian(n_spins, couplings, constant=float(flat[0]))
-
-
-# ----------------------------------------------------------------------------- decimation, 1D
+# ----------------------------------------------------------------------------- exact constructions, 1D
 def _ring_args(N: object, K: object) -> tuple[int, float]:
     N = check_int(N, "N", minimum=4)
     if N % 2:
         raise ValueError(f"N must be even (sites split into odd and even); got {N}")
     return N, check_real(K, "K")
-
-
-def decimated_coupling(K: float) -> float:
-    """One decimation step of the Ising ring: :math:`K' = \\tfrac12 \\ln\\cosh 2K`, i.e. tanh K' = tanh² K."""
-    K = abs(check_real(K, "K"))
-    if K < 1:  # ln cosh 2K = ln(1 + 2 sinh² K): no cancellation as K -> 0, where K' ≈ K²
-        return float(0.5 * np.log1p(2 * np.sinh(K) ** 2))
-    return float(0.5 * (2 * K + np.log1p(np.exp(-4 * K)) - np.log(2.0)))  # no overflow
-
-
-def decimation_flow(K: float, n_steps: int) -> np.ndarray:
-    """Couplings :math:`K_0, K_1, \\dots, K_n` of repeated decimation, by iterating :func:`decimated_coupling`.
-
-    The closed form is :math:`K_n = \\operatorname{artanh}(\\tanh^{2^n} K)`; the tests check one
-    against the other.
-
-    Returns
-    -------
-    ndarray of float64, shape (n_steps + 1,)
-    """
-    K = check_real(K, "K")
-    n_steps = check_int(n_steps, "n_steps", minimum=0)
-    out = [K]
-    for _ in range(n_steps):
-        out.append(decimated_coupling(out[-1]))
-    return np.array(out)
 
 
 def decimation_rbm(N: int, K: float) -> RBM:
@@ -524,13 +395,6 @@ def chain_rbm(N: int, K: float) -> RBM:
     return RBM.from_parameters(W, units="spin")
 
 
-def ring_hamiltonian(N: int, K: float, constant: float = 0.0) -> Hamiltonian:
-    """The periodic Ising ring :math:`H = c - K \\sum_i s_i s_{i+1}` as a :class:`Hamiltonian`."""
-    N = check_int(N, "N", minimum=3)
-    K = check_real(K, "K")
-    return Hamiltonian(N, {(i, (i + 1) % N): K for i in range(N)}, constant)
-
-
 def decimation_kernel(N: int, kappa: float = np.inf) -> Kernel:
     """The decimation kernel of the ring, keeping the even sites: :math:`h_j = v_{2j}`.
 
@@ -564,16 +428,3 @@ def decimation_kernel(N: int, kappa: float = np.inf) -> Kernel:
         return kappa * (match - 1).sum(axis=-1)
 
     return kernel
-
-
-def truncate(hamiltonian: Hamiltonian, keep: Callable[[tuple[int, ...]], bool]) -> Hamiltonian:
-    """The Hamiltonian with only the couplings whose site tuples satisfy ``keep`` (constant kept)."""
-    if not isinstance(hamiltonian, Hamiltonian):
-        raise TypeError(f"hamiltonian must be a Hamiltonian; got {type(hamiltonian).__name__}")
-    kept = {sites: k for sites, k in hamiltonian.couplings.items() if keep(sites)}
-    return Hamiltonian(hamiltonian.n_spins, kept, hamiltonian.constant)
-
-
-def is_ring_bond(sites: tuple[int, ...], n: int) -> bool:
-    """Whether ``sites`` is a nearest-neighbour pair of a ring of n sites."""
-    return len(sites) == 2 and (sites[1] - sites[0]) % n in (1, n - 1)

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 from scipy.special import logsumexp
 
-from rgkit.exact import configurations
 from rgkit.rbm import RBM
+from rgkit.states import configurations
 
 
 def random_rbm(n_visible: int, n_hidden: int, *, units: str = "spin", seed: int = 0, scale: float = 1.0) -> RBM:

@@ -1,10 +1,15 @@
 """Monte Carlo against exact results, with error bars taken from the samples themselves."""
 
+import _thread
+import dataclasses
+import threading
+import time
+import tracemalloc
+
 import numpy as np
 import pytest
-from scipy.stats import chi2
 
-from rgkit import exact, ising, mc, stats
+from rgkit import exact, ising, mc, states, stats
 from rgkit.exact import KC
 
 METHODS = ["metropolis", "heatbath", "wolff", "swendsen-wang"]
@@ -13,16 +18,6 @@ METHODS = ["metropolis", "heatbath", "wolff", "swendsen-wang"]
 def within(samples, expected, n_sigma=4.0):
     mean, err = stats.binning_error(samples)
     return abs(mean - expected) <= n_sigma * err, (mean, err, expected)
-
-
-def chi_square_p(observed, expected, min_expected=5.0):
-    """p-value of a chi-square test, pooling the bins expected to hold fewer than 5 counts."""
-    rare = expected < min_expected
-    obs = np.append(observed[~rare], observed[rare].sum())
-    exp = np.append(expected[~rare], expected[rare].sum())
-    if exp[-1] == 0:
-        obs, exp = obs[:-1], exp[:-1]
-    return chi2.sf(np.sum((obs - exp) ** 2 / exp), df=len(exp) - 1)
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -42,11 +37,6 @@ def test_magnetisation_squared_matches_enumeration_on_4x4(method):
         assert ok, (K, detail)
 
 
-def _state_index(s):
-    flat = (s.reshape(len(s), -1) > 0).astype(np.int64)
-    return flat @ (2 ** np.arange(flat.shape[1] - 1, -1, -1))
-
-
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize(("L", "K", "n"), [(2, 0.4, 20_000), (3, 0.35, 60_000)])
 def test_histogram_of_states_is_the_boltzmann_distribution(method, L, K, n):
@@ -55,10 +45,10 @@ def test_histogram_of_states_is_the_boltzmann_distribution(method, L, K, n):
             mc.sample(L, K, 10, method=method)
         return
     s = mc.sample(L, K, n, method=method, seed=13, thin=4 if method in ("wolff",) else 2)
-    counts = np.bincount(_state_index(s), minlength=2 ** (L * L))
-    states = exact.configurations(L * L).reshape(-1, L, L)
-    p = np.exp(exact.log_boltzmann(K * ising.energy(states)))
-    assert chi_square_p(counts, n * p) > 1e-3
+    counts = np.bincount(states.state_index(s.reshape(len(s), -1)), minlength=2 ** (L * L))
+    lattices = states.configurations(L * L).reshape(-1, L, L)
+    p = np.exp(states.log_boltzmann(K * ising.energy(lattices)))
+    assert stats.chi_square_test(counts, p).p_value > 1e-3
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -70,7 +60,7 @@ def test_energy_histogram_on_4x4_matches_the_density_of_states(method):
     p = np.exp(log_w - np.logaddexp.reduce(log_w))
     s = mc.sample(4, K, n, method=method, seed=14, thin=3)
     observed = np.array([(ising.energy(s) == level).sum() for level in levels])
-    assert chi_square_p(observed, n * p) > 1e-3
+    assert stats.chi_square_test(observed, p).p_value > 1e-3
 
 
 @pytest.mark.parametrize("method", ["exact", "metropolis"])
@@ -84,9 +74,9 @@ def test_ring_correlations_match_the_transfer_matrix(method):
 
 def test_exact_ring_samples_are_independent_and_exact():
     s = mc.sample(4, 0.7, 40_000, dim=1, seed=16)
-    counts = np.bincount(_state_index(s), minlength=16)
-    p = np.exp(exact.log_boltzmann(0.7 * ising.energy(exact.configurations(4))))
-    assert chi_square_p(counts, 40_000 * p) > 1e-3
+    counts = np.bincount(states.state_index(s.reshape(len(s), -1)), minlength=16)
+    p = np.exp(states.log_boltzmann(0.7 * ising.energy(states.configurations(4))))
+    assert stats.chi_square_test(counts, p).p_value > 1e-3
 
 
 @pytest.mark.parametrize("method", [*METHODS, "exact-1d", "metropolis-1d"])
@@ -109,13 +99,140 @@ def test_cluster_and_heatbath_methods_handle_odd_and_tiny_lattices():
 
 
 def test_info_reports_the_chosen_thinning():
-    s, info = mc.sample(8, 0.35, 100, method="metropolis", seed=2, return_info=True)
-    assert {"tau_int", "tau_int_sweeps", "burn_in", "thin", "acceptance", "elapsed"} <= set(info)
-    assert info["thin"] >= 2 * info["tau_int"] and info["burn_in"] >= 100
-    assert 0 < info["acceptance"] < 1
-    _, fixed = mc.sample(8, 0.35, 10, method="wolff", seed=2, burn_in=7, thin=3, return_info=True)
-    assert fixed["burn_in"] == 7 and fixed["thin"] == 3
-    assert np.isnan(fixed["tau_int"])  # both given: no pilot run, nothing measured
+    s, info = mc.sample_with_info(8, 0.35, 100, method="metropolis", seed=2)
+    assert isinstance(s, np.ndarray) and s.shape == (100, 8, 8)
+    assert info.method == "metropolis" and info.elapsed > 0
+    assert info.thin >= 2 * info.tau_int and info.burn_in >= 100
+    assert 0 < info.acceptance < 1
+    assert info.tau_int_sweeps == info.tau_int and info.spins_per_update == 64
+    _, fixed = mc.sample_with_info(8, 0.35, 10, method="wolff", seed=2, burn_in=7, thin=3)
+    assert fixed.burn_in == 7 and fixed.thin == 3
+    assert np.isnan(fixed.tau_int)  # both given: no pilot run, nothing measured
+
+
+def test_sample_returns_only_the_array_and_equals_sample_with_info():
+    s = mc.sample(6, 0.4, 20, method="heatbath", seed=9)
+    t, _ = mc.sample_with_info(6, 0.4, 20, method="heatbath", seed=9)
+    assert type(s) is np.ndarray and s.tobytes() == t.tobytes()
+
+
+def test_results_are_frozen_dataclasses():
+    _, info = mc.sample_with_info(4, 0.3, 5, seed=1)
+    r = mc.measure(4, 0.3, 64, seed=1)
+    a = mc.energy_autocorrelation(4, 0.3, method="heatbath", n_updates=200, seed=1)
+    for result in (info, r, a):
+        assert dataclasses.is_dataclass(result)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            result.elapsed = 0.0  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("L", "dim", "method"),
+    [
+        (8, 2, "metropolis"),
+        (2, 2, "metropolis"),
+        *[(5, 2, m) for m in ("heatbath", "wolff", "swendsen-wang")],
+        (9, 1, "metropolis"),
+        (9, 1, "exact"),
+    ],
+)
+def test_recording_runs_exactly_the_production_kernel(L, dim, method):
+    # The pilot measures tau with record(); samples come from run(). Same seed, same draws,
+    # same configurations: the pilot measures the kernel that produces the samples.
+    ran = mc.Chain(L, 0.4, dim=dim, method=method, seed=21)
+    recorded = mc.Chain(L, 0.4, dim=dim, method=method, seed=21)
+    ran.run(37)
+    energies = recorded.record(37)
+    assert ran.spins.tobytes() == recorded.spins.tobytes()
+    assert (ran.updates, ran.changed) == (recorded.updates, recorded.changed)
+    assert energies.shape == (37,) and energies.dtype == np.float64
+    assert energies[-1] == ising.energy(recorded.spins[None])[0]
+
+
+def test_recording_across_chunks_matches_one_recorded_run(monkeypatch):
+    one = mc.Chain(4, 0.4, method="metropolis", seed=5).record(50)
+    monkeypatch.setattr(mc, "_CHUNK_SITES", 16 * 7)  # 7 sweeps per numba call
+    chunked = mc.Chain(4, 0.4, method="metropolis", seed=5).record(50)
+    np.testing.assert_array_equal(one, chunked)
+
+
+@pytest.mark.parametrize(("method", "max_bytes"), [("metropolis", 1.1), ("heatbath", 1.1), ("wolff", 5.1)])
+def test_a_chain_allocates_only_the_work_arrays_its_rule_needs(method, max_bytes):
+    # Spins take 1 byte per site; Wolff adds a stack of 4-byte indices. Metropolis and heat
+    # bath need no work array at all (the old chain allocated 24 bytes per site for every method).
+    L = 1024
+    tracemalloc.start()
+    try:
+        chain = mc.Chain(L, 0.3, method=method, seed=0)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak <= max_bytes * L * L
+    assert np.all(np.abs(chain.spins) == 1)
+
+
+def test_a_long_run_can_be_interrupted_between_chunks():
+    chain = mc.Chain(256, 0.3, method="metropolis", seed=0)
+    chain.run(1)  # compile outside the timed part
+    timer = threading.Timer(0.3, _thread.interrupt_main)
+    start = time.perf_counter()
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            chain.run(10**9)  # hours of work in one call
+    finally:
+        timer.cancel()
+        timer.join()
+    assert time.perf_counter() - start < 10
+    assert 1 < chain.updates < 10**9
+
+
+def test_pilot_returns_tau_at_least_one_half_and_the_updates_it_ran():
+    chain = mc.Chain(8, 0.3, method="wolff", seed=4)
+    tau, ran = chain.pilot(min_updates=200, max_updates=1000)
+    assert tau >= 0.5 and ran == chain.updates and 400 <= ran <= 1200
+
+
+def test_wolff_spins_per_update_is_the_mean_cluster_size():
+    chain = mc.Chain(16, KC, method="wolff", seed=3)
+    assert chain.spins_per_update() == 0.0
+    chain.run(500)
+    assert chain.spins_per_update() == chain.changed / 500
+    assert 1 <= chain.spins_per_update() <= 256
+    assert mc.Chain(16, KC, method="heatbath").spins_per_update() == 256
+
+
+def test_measure_agrees_with_kaufman_within_its_own_error_bars():
+    L, K = 8, 0.35
+    r = mc.measure(L, K, 4000, method="wolff", seed=6)
+    assert abs(r.energy - exact.torus_energy(L, K)) <= 4 * r.energy_err
+    assert abs(r.specific_heat - exact.torus_specific_heat(L, K)) <= 4 * r.specific_heat_err
+    assert r.energy_err > 0 and r.specific_heat_err > 0 and r.abs_m_err > 0 and r.m2_err > 0
+
+
+@pytest.mark.parametrize("n_samples", [0, 1, 63])
+def test_measure_refuses_too_few_samples_naming_n_samples(n_samples):
+    with pytest.raises(ValueError, match="n_samples"):
+        mc.measure(4, 0.3, n_samples, seed=0)
+
+
+def test_energy_autocorrelation_refuses_series_that_cannot_fit_in_memory():
+    with pytest.raises(ValueError, match="n_updates must be at most"):
+        mc.energy_autocorrelation(8, 0.3, method="wolff", n_updates=1 << 40)
+
+
+def test_energy_autocorrelation_of_heatbath_is_reported_in_sweeps():
+    a = mc.energy_autocorrelation(8, 0.3, method="heatbath", n_updates=4000, seed=2)
+    assert a.tau >= 0.5 and a.tau_sweeps == a.tau and a.spins_per_update == 64
+    assert a.n_updates == 4000 and 1 <= a.window < 4000
+
+
+def test_progress_bar_is_quiet_when_rgbook_quiet_is_set(monkeypatch, capsys):
+    monkeypatch.setenv("RGBOOK_QUIET", "1")
+    mc.sample(4, 0.3, 5, seed=0)
+    assert capsys.readouterr().err == ""
+    with pytest.raises(TypeError, match="progress"):
+        mc.sample(4, 0.3, 5, seed=0, progress="yes")
 
 
 def test_low_temperature_sampling_does_not_overflow():
@@ -138,8 +255,18 @@ def test_low_temperature_sampling_does_not_overflow():
         ({"L": 4, "K": "hot", "n_samples": 5}, TypeError),
         ({"L": 4, "K": 0.3, "n_samples": 5, "thin": 0}, ValueError),
         ({"L": 4, "K": 0.3, "n_samples": 5, "method": 3}, TypeError),
+        ({"L": 4, "K": 0.3, "n_samples": 5, "seed": -1}, ValueError),
+        ({"L": 4, "K": 0.3, "n_samples": 5, "burn_in": -1}, ValueError),
+        ({"L": 1 << 15, "K": 0.3, "n_samples": 5}, ValueError),
     ],
 )
 def test_sample_refuses_bad_input(kwargs, error):
     with pytest.raises(error):
         mc.sample(**kwargs)
+
+
+def test_chain_refuses_odd_l_for_checkerboard_metropolis():
+    with pytest.raises(ValueError, match="even L"):
+        mc.Chain(5, 0.3, method="metropolis")
+    with pytest.raises(ValueError, match="for dim=1"):
+        mc.Chain(5, 0.3, dim=1, method="heatbath")

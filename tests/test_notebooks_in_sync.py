@@ -49,4 +49,4 @@ def test_chapter_has_a_parameters_cell_with_profile_and_seed(md):
     tagged = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
     assert len(tagged) == 1, "exactly one cell must be tagged `parameters`"
     source = tagged[0].source
-    assert 'os.environ.get("RGBOOK_PROFILE", "full")' in source and "seed =" in source
+    assert "profile = profiles.default_profile()" in source and "seed =" in source

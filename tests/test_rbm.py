@@ -1,10 +1,13 @@
+import dataclasses
+
 import numpy as np
 import pytest
 from scipy.special import logsumexp
-from scipy.stats import chi2
 
-from rgkit.exact import configurations
-from rgkit.rbm import RBM, convert_units, to_binary, to_spin
+from rgkit import _train
+from rgkit.rbm import RBM, CDGradient, Gradient, convert_units
+from rgkit.states import configurations, state_index, to_binary, to_spin
+from rgkit.stats import chi_square_test
 
 from .conftest import brute_log_partition, joint_minus_energy, random_rbm
 
@@ -93,11 +96,8 @@ def test_gibbs_samples_follow_the_exact_marginal(units):
     rbm = random_rbm(4, 2, units=units, seed=9, scale=0.7)
     samples = rbm.sample(20_000, steps=30, seed=10)
     states = configurations(4, units)
-    index = {tuple(s): i for i, s in enumerate(states)}
-    counts = np.bincount([index[tuple(s)] for s in samples], minlength=16)
-    expected = len(samples) * np.exp(rbm.log_prob(states))
-    statistic = np.sum((counts - expected) ** 2 / expected)
-    assert chi2.sf(statistic, df=15) > 1e-3
+    counts = np.bincount(state_index(samples), minlength=16)
+    assert chi_square_test(counts, np.exp(rbm.log_prob(states))).p_value > 1e-3
 
 
 def test_same_seed_gives_same_weights_and_samples():
@@ -200,16 +200,108 @@ def test_exact_gradient_matches_finite_differences_of_the_log_likelihood(units, 
                 setattr(model, name, param)
                 values.append(mean_log_likelihood(model))
             numeric[index] = (values[0] - values[1]) / (2 * step)
-        assert np.allclose(grad[name], numeric, atol=1e-7), name
+        assert np.allclose(getattr(grad, name), numeric, atol=1e-7), name
 
 
 def test_gradient_vanishes_when_the_data_are_the_model():
     rbm = random_rbm(4, 2, seed=16)
     states = configurations(4)
     grad = rbm.log_likelihood_gradient(states, np.exp(rbm.log_prob(states)))
-    assert max(np.max(np.abs(g)) for g in grad.values()) < 1e-12
+    assert max(np.max(np.abs(g)) for g in (grad.W, grad.a, grad.b)) < 1e-12
 
 
 def test_gradient_refuses_bad_weights():
     with pytest.raises(ValueError, match="weights"):
         random_rbm(3, 2).log_likelihood_gradient(configurations(3), -np.ones(8))
+
+
+def test_exact_gradient_refuses_an_empty_batch():
+    with pytest.raises(ValueError, match="at least one state"):
+        random_rbm(3, 2).log_likelihood_gradient(np.zeros((0, 3), dtype=np.int8))
+
+
+# ------------------------------------------------------------------------------ sampling
+def test_hidden_sampler_follows_the_exact_conditional(units):
+    rbm = random_rbm(4, 3, units=units, seed=20, scale=0.8)
+    vs, hs = configurations(4, units), configurations(3, units)
+    row = 5  # one visible state, repeated
+    minus_e = joint_minus_energy(rbm)[row]
+    expected_p = np.exp(minus_e - logsumexp(minus_e))
+    draws = rbm.sample_hidden(np.repeat(vs[row : row + 1], 40_000, axis=0), seed=21)
+    counts = np.bincount(state_index(draws), minlength=len(hs))
+    assert chi_square_test(counts, expected_p).p_value > 1e-3
+
+
+def test_visible_sampler_follows_the_exact_conditional(units):
+    rbm = random_rbm(3, 4, units=units, seed=22, scale=0.8)
+    vs, hs = configurations(3, units), configurations(4, units)
+    column = 9  # one hidden state, repeated
+    minus_e = joint_minus_energy(rbm)[:, column]
+    expected_p = np.exp(minus_e - logsumexp(minus_e))
+    draws = rbm.sample_visible(np.repeat(hs[column : column + 1], 40_000, axis=0), seed=23)
+    counts = np.bincount(state_index(draws), minlength=len(vs))
+    assert chi_square_test(counts, expected_p).p_value > 1e-3
+
+
+def test_public_samplers_are_the_training_kernel(units):
+    rbm = random_rbm(5, 3, units=units, seed=24)
+    v = configurations(5, units)
+    fields = v.astype(np.float64) @ rbm.W + rbm.b
+    expected = _train.layer_sample(fields, units, np.random.default_rng(25))
+    drawn = rbm.sample_hidden(v, seed=25)
+    assert np.array_equal(drawn, expected)
+    h = rbm.sample_hidden(v, seed=26)
+    expected_v = _train.layer_sample(h @ rbm.W.T + rbm.a, units, np.random.default_rng(27))
+    assert np.array_equal(rbm.sample_visible(h, seed=27), expected_v)
+
+
+def test_samplers_return_int8_states_in_the_model_encoding(units):
+    rbm = random_rbm(6, 4, units=units, seed=28)
+    allowed = {-1, 1} if units == "spin" else {0, 1}
+    v, h = rbm.gibbs(configurations(6, units)[:10], steps=2, seed=29)
+    for states in (v, h, rbm.sample(7, steps=2, seed=30), rbm.sample_hidden(v, seed=31), rbm.sample_visible(h)):
+        assert states.dtype == np.int8 and set(np.unique(states)) <= allowed
+
+
+def test_sample_starts_from_uniform_states_and_zero_weights_keep_them_uniform():
+    # With no couplings and no biases every unit is a fair coin: the mean of ±1 units is 0
+    # within its standard error 1/sqrt(n).
+    rbm = RBM(10, 3, seed=1, weight_scale=0.0)
+    samples = rbm.sample(20_000, steps=1, seed=32).astype(np.float64)
+    assert np.all(np.abs(samples.mean(axis=0)) < 4 / np.sqrt(len(samples)))
+
+
+# ------------------------------------------------------------------------------ results, parameters
+def test_gradients_are_frozen_dataclasses_with_named_fields():
+    rbm = random_rbm(3, 2, seed=33)
+    data = configurations(3)
+    exact = rbm.log_likelihood_gradient(data)
+    cd = rbm.cd_gradient(data, seed=1)
+    assert isinstance(exact, Gradient) and isinstance(cd, CDGradient) and isinstance(cd, Gradient)
+    assert [f.name for f in dataclasses.fields(cd)] == ["W", "a", "b", "chains"]
+    assert exact.W.shape == cd.W.shape == (3, 2) and cd.chains.shape == (8, 3)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        exact.W = np.zeros((3, 2))
+
+
+def test_parameters_cannot_be_corrupted_through_their_views():
+    rbm = random_rbm(3, 2, seed=34)
+    before = rbm.W.copy()
+    with pytest.raises(ValueError, match="read-only"):
+        rbm.W[0, 0] = np.nan
+    with pytest.raises(ValueError, match="read-only"):
+        rbm.W += np.inf
+    with pytest.raises(ValueError, match="finite"):
+        rbm.W = rbm.W + np.inf
+    with pytest.raises(ValueError, match="read-only"):
+        rbm.b[0] = 1.0
+    assert np.array_equal(rbm.W, before)
+    rbm.W = rbm.W + 1.0  # assignment through the setter still works
+    assert np.allclose(rbm.W, before + 1.0)
+
+
+def test_copy_is_independent_of_the_original():
+    rbm = random_rbm(3, 2, seed=35)
+    twin = rbm.copy()
+    twin.W = twin.W * 2
+    assert not np.array_equal(twin.W, rbm.W)

@@ -52,3 +52,79 @@ def test_bad_series_are_refused(bad):
         stats.integrated_autocorrelation_time(bad)
     with pytest.raises(ValueError):
         stats.binning_error(np.ones(10))
+
+
+@pytest.mark.parametrize(
+    "x", [np.resize([1.0, -1.0], 1000), np.array([0.0, 1.0, 0.0, 1.0, 0.0]), ar1(-0.9, 4000, seed=4)]
+)
+def test_tau_is_never_below_one_half_for_anti_correlated_or_short_series(x):
+    tau, window = stats.integrated_autocorrelation_time(x)
+    assert tau >= 0.5 and 1 <= window < len(x)
+
+
+def test_jackknife_refuses_blocks_of_fewer_than_two_samples():
+    x = np.random.default_rng(5).standard_normal(63)
+    with pytest.raises(ValueError, match="at least 2 \\* n_blocks = 64"):
+        stats.jackknife(x, np.var, n_blocks=32)
+    with pytest.raises(ValueError, match="got 2"):
+        stats.jackknife(np.array([1.0, 2.0]), np.var, n_blocks=2)
+    estimate, error = stats.jackknife(np.append(x, 0.0), np.var, n_blocks=32)
+    assert np.isfinite(error) and error > 0
+
+
+def test_jackknife_error_of_a_mean_is_the_standard_error():
+    # For the mean the blocked jackknife is the standard error of the block means: independent route.
+    x = np.random.default_rng(6).standard_normal(640)
+    _, error = stats.jackknife(x, np.mean, n_blocks=32)
+    block_means = x.reshape(32, 20).mean(axis=1)
+    assert np.isclose(error, block_means.std(ddof=1) / np.sqrt(32))
+
+
+def test_binning_error_refuses_fewer_than_two_samples_per_block():
+    with pytest.raises(ValueError, match="at least 2 \\* min_blocks = 64"):
+        stats.binning_error(np.arange(63.0))
+    with pytest.raises(ValueError, match="got 3"):
+        stats.binning_error(np.arange(3.0), min_blocks=2)
+    mean, error = stats.binning_error(np.arange(4.0), min_blocks=2)
+    assert mean == 1.5 and error > 0
+
+
+def test_chi_square_test_pools_rare_states_and_matches_scipy():
+    from scipy.stats import chisquare
+
+    p = np.array([0.5, 0.3, 0.15, 0.04, 0.01])
+    counts = np.array([52, 27, 14, 5, 2])  # expected 50, 30, 15, 4, 1: the last two pool
+    result = stats.chi_square_test(counts, p)
+    reference = chisquare([52, 27, 14, 7], [50, 30, 15, 5])  # independent route
+    assert result.dof == 3
+    assert np.isclose(result.statistic, reference.statistic)
+    assert np.isclose(result.p_value, reference.pvalue)
+
+
+def test_chi_square_test_rejects_samples_from_another_distribution():
+    rng = np.random.default_rng(3)
+    p = np.full(8, 1 / 8)
+    right = np.bincount(rng.integers(0, 8, 4000), minlength=8)
+    wrong = np.bincount(rng.choice(8, 4000, p=np.linspace(1, 2, 8) / 12), minlength=8)
+    assert stats.chi_square_test(right, p).p_value > 1e-3
+    assert stats.chi_square_test(wrong, p).p_value < 1e-6
+
+
+def test_chi_square_test_gives_p_zero_for_counts_where_the_probability_is_zero():
+    result = stats.chi_square_test(np.array([10, 10, 1]), np.array([0.5, 0.5, 0.0]))
+    assert result.p_value == 0.0 and result.statistic == np.inf
+
+
+@pytest.mark.parametrize(
+    "counts, p, match",
+    [
+        (np.array([1, 2]), np.array([1.0]), "equal length"),
+        (np.array([1.5, 2.0]), np.array([0.5, 0.5]), "non-negative integers"),
+        (np.array([0, 0]), np.array([0.5, 0.5]), "positive sum"),
+        (np.array([5, 5]), np.array([0.6, 0.6]), "sum to 1"),
+        (np.array([1, 1]), np.array([0.5, 0.5]), "fewer than two bins"),
+    ],
+)
+def test_chi_square_test_refuses_bad_input(counts, p, match):
+    with pytest.raises(ValueError, match=match):
+        stats.chi_square_test(counts, p)

@@ -4,18 +4,23 @@ import numpy as np
 import pytest
 from sklearn.neural_network import BernoulliRBM
 
-from rgkit import exact, ising, mc
-from rgkit.rbm import RBM, to_binary
+from rgkit import _io, _rng, _train
+from rgkit.rbm import DBN, RBM, exact_kl
+from rgkit.states import configurations, kl_divergence, log_boltzmann, to_binary
 
 from .conftest import random_rbm
 
 
 @pytest.fixture(scope="module")
 def ring_data():
+    # Independent samples of the ferromagnetic Ising ring, drawn from its enumerated
+    # Boltzmann distribution (so these tests need nothing of the Ising or Monte Carlo modules).
     N, K = 8, 0.6
-    data = mc.sample(N, K, 10_000, dim=1, seed=0)
-    states = exact.configurations(N)
-    log_p = exact.log_boltzmann(K * ising.energy(states))
+    states = configurations(N)
+    energy = -np.sum(states * np.roll(states, -1, axis=1), axis=1).astype(np.float64)
+    log_p = log_boltzmann(K * energy)
+    rng = np.random.default_rng(0)
+    data = states[rng.choice(len(states), size=10_000, p=np.exp(log_p))]
     return data, states, log_p
 
 
@@ -23,25 +28,25 @@ def ring_data():
 @pytest.mark.parametrize("persistent", [False, True])
 def test_long_chain_cd_matches_the_exact_gradient(units, persistent):
     rbm = random_rbm(4, 3, units=units, seed=1, scale=0.5)
-    states = exact.configurations(4, units)
+    states = configurations(4, units)
     p = np.exp(rbm.log_prob(states))  # data drawn from the model: the exact gradient is zero
     rng = np.random.default_rng(2)
     data = states[rng.choice(len(states), size=4000, p=p)]
     exact_grad = rbm.log_likelihood_gradient(data)
     chains = data.copy() if persistent else None
-    estimates = [rbm.cd_gradient(data, k=30, chains=chains, seed=s)["W"] for s in range(8)]
+    estimates = [rbm.cd_gradient(data, k=30, chains=chains, seed=s).W for s in range(8)]
     mean = np.mean(estimates, axis=0)
     stderr = np.std(estimates, axis=0, ddof=1) / np.sqrt(len(estimates))
-    assert np.all(np.abs(mean - exact_grad["W"]) < 4 * stderr)
+    assert np.all(np.abs(mean - exact_grad.W) < 4 * stderr)
 
 
 def test_cd1_is_biased_where_long_chains_are_not():
     # With data from a different distribution, CD-1's negative phase stays near the data.
     rbm = random_rbm(5, 3, seed=3, scale=1.0)
     data = np.where(np.random.default_rng(4).random((4000, 5)) < 0.8, 1, -1).astype(np.int8)
-    exact_grad = rbm.log_likelihood_gradient(data)["W"]
-    cd1 = np.mean([rbm.cd_gradient(data, k=1, seed=s)["W"] for s in range(4)], axis=0)
-    cd50 = np.mean([rbm.cd_gradient(data, k=50, seed=s)["W"] for s in range(4)], axis=0)
+    exact_grad = rbm.log_likelihood_gradient(data).W
+    cd1 = np.mean([rbm.cd_gradient(data, k=1, seed=s).W for s in range(4)], axis=0)
+    cd50 = np.mean([rbm.cd_gradient(data, k=50, seed=s).W for s in range(4)], axis=0)
     assert np.abs(cd50 - exact_grad).max() < np.abs(cd1 - exact_grad).max()
 
 
@@ -49,10 +54,10 @@ def test_training_on_the_ring_reaches_a_small_kl_and_beats_scikit_learn(ring_dat
     data, states, log_p = ring_data
     bits = to_binary(data)
     ours = RBM(8, 8, units="binary", seed=1).fit(bits, epochs=30, batch_size=50, learning_rate=0.1, seed=2)
-    kl_ours = exact.kl_divergence(log_p, ours.log_prob(to_binary(states)))
+    kl_ours = kl_divergence(log_p, ours.log_prob(to_binary(states)))
     sk = BernoulliRBM(n_components=8, learning_rate=0.1, batch_size=50, n_iter=30, random_state=2).fit(bits)
     theirs = RBM.from_parameters(sk.components_.T, sk.intercept_visible_, sk.intercept_hidden_, units="binary")
-    kl_sklearn = exact.kl_divergence(log_p, theirs.log_prob(to_binary(states)))
+    kl_sklearn = kl_divergence(log_p, theirs.log_prob(to_binary(states)))
     assert kl_ours < 0.05  # nats, against an entropy of 4.29
     assert kl_ours <= kl_sklearn
 
@@ -60,7 +65,7 @@ def test_training_on_the_ring_reaches_a_small_kl_and_beats_scikit_learn(ring_dat
 def test_spin_training_on_the_ring(ring_data):
     data, states, log_p = ring_data
     rbm = RBM(8, 8, seed=1).fit(data, epochs=30, batch_size=50, seed=2)
-    assert exact.kl_divergence(log_p, rbm.log_prob(states)) < 0.02
+    assert kl_divergence(log_p, rbm.log_prob(states)) < 0.02
     history = rbm.history
     assert len(history["epoch"]) == 30 and history["log_likelihood"][-1] > history["log_likelihood"][0]
     assert np.all(np.isfinite(history["pseudo_log_likelihood"]))
@@ -147,8 +152,6 @@ def test_binary_model_refuses_spin_data():
 
 
 def test_dbn_shapes_fields_and_reconstructions():
-    from rgkit.rbm import DBN
-
     rng = np.random.default_rng(1)
     data = (rng.random((300, 16)) < 0.5).astype(np.int8)
     dbn = DBN([16, 8, 4, 2], units="binary", seed=1).fit(data, epochs=2, seed=2)
@@ -165,8 +168,6 @@ def test_dbn_shapes_fields_and_reconstructions():
 
 
 def test_dbn_save_load_and_validation(tmp_path):
-    from rgkit.rbm import DBN
-
     dbn = DBN([9, 4, 2], units="spin", seed=1)
     dbn.fit(np.where(np.random.default_rng(0).random((50, 9)) < 0.5, 1, -1), epochs=1, seed=1)
     dbn.save(tmp_path / "dbn.npz")
@@ -181,8 +182,6 @@ def test_dbn_save_load_and_validation(tmp_path):
 
 
 def test_dbn_round_trips_through_arrays():
-    from rgkit.rbm import DBN
-
     dbn = DBN([9, 4, 2], units="binary", seed=3)
     back = DBN.from_arrays(dbn.to_arrays(), units="binary")
     assert back.layer_sizes == [9, 4, 2] and all(
@@ -190,3 +189,265 @@ def test_dbn_round_trips_through_arrays():
     )
     with pytest.raises(ValueError, match="W0"):
         DBN.from_arrays({"W0": np.ones((2, 2))}, units="binary")
+
+
+# ------------------------------------------------------------------------------ the gradient with many chains
+@pytest.mark.parametrize("units", ["spin", "binary"])
+def test_pcd_with_more_chains_than_data_matches_the_exact_gradient(units):
+    # 200 data rows from a distribution unlike the model, 4000 persistent chains drawn exactly
+    # from the model: each phase must be averaged over its own states.
+    rbm = random_rbm(4, 3, units=units, seed=40, scale=0.6)
+    states = configurations(4, units)
+    p_model = np.exp(rbm.log_prob(states))
+    rng = np.random.default_rng(41)
+    data = states[rng.choice(len(states), size=200, p=rng.dirichlet(np.ones(len(states))))]
+    exact_grad = rbm.log_likelihood_gradient(data)
+    estimates = []
+    for seed in range(16):
+        chains = states[rng.choice(len(states), size=4000, p=p_model)]
+        g = rbm.cd_gradient(data, k=3, chains=chains, seed=seed)
+        assert g.chains.shape == (4000, 4)
+        estimates.append(np.concatenate([g.W.ravel(), g.a, g.b]))
+    expected = np.concatenate([exact_grad.W.ravel(), exact_grad.a, exact_grad.b])
+    mean = np.mean(estimates, axis=0)
+    stderr = np.std(estimates, axis=0, ddof=1) / np.sqrt(len(estimates))
+    assert np.all(np.abs(mean - expected) < 5 * stderr + 1e-12)
+
+
+# ------------------------------------------------------------------------------ one seeding scheme
+_MASK = (1 << 64) - 1
+
+
+def _splitmix64_reference(z):
+    z = (z + 0x9E3779B97F4A7C15) & _MASK
+    x = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK
+    return x ^ (x >> 31), z
+
+
+def _stream_reference(base, index):
+    z = (base + 4 * index * 0x9E3779B97F4A7C15) & _MASK
+    words = []
+    for _ in range(4):
+        word, z = _splitmix64_reference(z)
+        words.append(word)
+    return words
+
+
+def _xoshiro_uniforms_reference(s, n):
+    s = list(s)
+    out = []
+    for _ in range(n):
+        r = (s[0] + s[3]) & _MASK
+        t = (s[1] << 17) & _MASK
+        s[2] ^= s[0]
+        s[3] ^= s[1]
+        s[1] ^= s[2]
+        s[0] ^= s[3]
+        s[2] ^= t
+        s[3] = ((s[3] << 45) | (s[3] >> 19)) & _MASK
+        out.append((r >> 11) * 2.0**-53)
+    return np.array(out)
+
+
+def test_splitmix64_matches_vignas_reference_outputs():
+    # The first outputs of splitmix64.c from seed 0 (https://prng.di.unimi.it/splitmix64.c).
+    expected = [0xE220A8397B1DCDAF, 0x6E789E6AA1B965F4, 0x06C45D188009454F, 0xF88BB8A8724C81EC]
+    assert [int(w) for w in _rng.stream_state(np.uint64(0), 0)] == expected
+    assert _stream_reference(0, 0) == expected
+
+
+def test_monte_carlo_state_is_stream_zero_of_one_drawn_word():
+    base = int(np.random.default_rng(7).integers(0, _MASK, dtype=np.uint64, endpoint=True))
+    state = _rng.make_state(np.random.default_rng(7))
+    assert state.dtype == np.uint64 and [int(w) for w in state] == _stream_reference(base, 0)
+
+
+def test_rbm_kernel_draws_row_i_from_stream_i():
+    # Zero fields on binary units: unit j of row i is 1 exactly when the j-th uniform of
+    # stream i is below 1/2.
+    base = int(np.random.default_rng(8).integers(0, _MASK, dtype=np.uint64, endpoint=True))
+    drawn = _train.layer_sample(np.zeros((3, 50)), "binary", np.random.default_rng(8), np.int8)
+    for i in range(3):
+        u = _xoshiro_uniforms_reference(_stream_reference(base, i), 50)
+        assert np.array_equal(drawn[i], (u < 0.5).astype(np.int8))
+
+
+# ------------------------------------------------------------------------------ fit: checks, callback, progress
+def test_fit_checks_the_callback_before_any_epoch(ring_data):
+    rbm = RBM(8, 4, seed=1)
+    before = rbm.W.copy()
+    with pytest.raises(TypeError, match="callback"):
+        rbm.fit(ring_data[0][:200], epochs=2, seed=1, callback="kl")
+    assert np.array_equal(rbm.W, before) and rbm.history == {}
+
+
+def test_fit_no_longer_takes_ais_checkpoints(ring_data):
+    with pytest.raises(TypeError, match="ais_checkpoints"):
+        RBM(8, 4, seed=1).fit(ring_data[0][:200], epochs=1, ais_checkpoints=2)
+
+
+def test_callback_can_record_an_ais_log_likelihood_and_the_model_still_saves(tmp_path, ring_data):
+    data = ring_data[0][:500]
+
+    def ais_log_likelihood(rbm, epoch):  # numpy scalars, as a callback typically returns
+        log_z, _ = rbm.ais_log_partition(n_chains=50, n_betas=200, seed=epoch)
+        return np.float64(np.mean(-rbm.free_energy(data)) - log_z)
+
+    rbm = RBM(8, 4, seed=1).fit(data, epochs=2, seed=1, callback=ais_log_likelihood)
+    values = rbm.history["callback"]
+    # ln Z of this model is exact by enumeration: the AIS log-likelihood must be close to it.
+    assert abs(values[-1] - rbm.history["log_likelihood"][-1]) < 0.05
+    rbm.save(tmp_path / "model.npz")
+    assert RBM.load(tmp_path / "model.npz").history["callback"] == [float(v) for v in values]
+
+
+def test_progress_bar_is_quiet_under_rgbook_quiet(ring_data, monkeypatch, capsys):
+    monkeypatch.setenv("RGBOOK_QUIET", "1")
+    RBM(8, 4, seed=1).fit(ring_data[0][:200], epochs=2, seed=1)
+    DBN([8, 4, 2], units="spin", seed=1).fit(ring_data[0][:200], epochs=1, seed=1)
+    assert capsys.readouterr().err == ""
+    RBM(8, 4, seed=1).fit(ring_data[0][:200], epochs=2, seed=1, progress=True)
+    assert "epoch" in capsys.readouterr().err
+    with pytest.raises(TypeError, match="progress"):
+        RBM(8, 4, seed=1).fit(ring_data[0][:200], epochs=1, progress="yes")
+
+
+def test_spin_rbm_refuses_data_that_look_binary():
+    bits = (np.random.default_rng(2).random((50, 6)) < 0.5).astype(np.int8)
+    with pytest.raises(ValueError, match="look binary"):
+        RBM(6, 3, seed=1).fit(bits, epochs=1)
+    with pytest.raises(ValueError, match="look binary"):
+        RBM(6, 3, seed=1).cd_gradient(bits.astype(np.float32))
+    RBM(6, 3, units="binary", seed=1).fit(bits, epochs=1, seed=1)  # the right encoding trains
+
+
+# ------------------------------------------------------------------------------ files
+def _unreadable_files(tmp_path):
+    good = tmp_path / "good.npz"
+    RBM(5, 3, seed=1).save(good)
+    files = {
+        "empty": b"",
+        "random": np.random.default_rng(3).bytes(2000),
+        "truncated": good.read_bytes()[: len(good.read_bytes()) // 2],
+    }
+    paths = []
+    for name, payload in files.items():
+        path = tmp_path / f"{name}.npz"
+        path.write_bytes(payload)
+        paths.append(path)
+    foreign = tmp_path / "dataset.npz"
+    _io.save(foreign, {"W": np.ones((5, 3))}, {"units": "spin"}, kind="dataset")
+    plain = tmp_path / "plain.npz"
+    np.savez(plain, W=np.ones((5, 3)), a=np.zeros(5), b=np.zeros(3))
+    dbn = tmp_path / "dbn.npz"
+    DBN([5, 3], units="spin", seed=1).save(dbn)
+    return [*paths, foreign, plain, dbn]
+
+
+def test_rbm_load_refuses_unreadable_files_with_one_value_error_naming_the_file(tmp_path):
+    for path in _unreadable_files(tmp_path):
+        with pytest.raises(ValueError, match=f"cannot read {path}"):
+            RBM.load(path)
+
+
+def test_dbn_load_refuses_unreadable_files_with_one_value_error_naming_the_file(tmp_path):
+    paths = _unreadable_files(tmp_path)[:-1]
+    rbm_file = tmp_path / "rbm.npz"
+    RBM(5, 3, seed=1).save(rbm_file)
+    for path in [*paths, rbm_file]:
+        with pytest.raises(ValueError, match=f"cannot read {path}"):
+            DBN.load(path)
+
+
+# ------------------------------------------------------------------------------ DBN
+def test_dbn_from_arrays_refuses_layers_that_do_not_chain():
+    arrays = DBN([9, 4, 2], units="binary", seed=3).to_arrays()
+    arrays["W1"], arrays["a1"] = np.ones((5, 2)), np.zeros(5)
+    with pytest.raises(ValueError, match="do not chain.*W0.*W1"):
+        DBN.from_arrays(arrays, units="binary")
+
+
+@pytest.mark.parametrize(
+    ("shape", "error"),
+    [((2, 2), ValueError), ((3, -3), ValueError), ((9, 0), ValueError), ("3x3", TypeError), ((3.0, 3), TypeError)],
+)
+def test_dbn_receptive_fields_refuse_a_bad_shape(shape, error):
+    with pytest.raises(error, match="shape"):
+        DBN([9, 4, 2], units="binary", seed=3).receptive_fields(shape=shape)
+
+
+def test_dbn_receptive_fields_take_a_valid_shape():
+    dbn = DBN([12, 4, 2], units="binary", seed=3)
+    assert [f.shape for f in dbn.receptive_fields(shape=(3, 4))] == [(4, 3, 4), (2, 3, 4)]
+
+
+@pytest.mark.parametrize("units", ["spin", "binary"])
+def test_dbn_propagate_sample_trains_upper_layers_on_drawn_states(units, monkeypatch):
+    low = -1 if units == "spin" else 0
+    data = np.where(np.random.default_rng(4).random((300, 9)) < 0.5, 1, low).astype(np.int8)
+    seen = []
+    original_fit = RBM.fit
+
+    def recording_fit(self, x, **kwargs):
+        seen.append(np.array(x))
+        return original_fit(self, x, **kwargs)
+
+    monkeypatch.setattr(RBM, "fit", recording_fit)
+    dbn = DBN([9, 6, 3], units=units, seed=1).fit(data, epochs=2, seed=2, propagate="sample")
+    upper = seen[1]
+    # The second layer saw int8 states in the encoding, not means.
+    assert upper.dtype == np.int8 and set(np.unique(upper)) <= {low, 1} and upper.shape == (300, 6)
+    # Pseudo-likelihood is monitored only on exact states, so it is finite in both layers.
+    assert all(np.isfinite(layer.history["pseudo_log_likelihood"][-1]) for layer in dbn.layers)
+    # The draws follow p(h | v): their mean agrees with the first layer's conditional means.
+    means = dbn.layers[0].transform(data)
+    assert abs(upper.mean() - means.mean()) < 4 * upper.std() / np.sqrt(upper.size)
+    with pytest.raises(ValueError, match="propagate"):
+        DBN([9, 6, 3], units=units, seed=1).fit(data, epochs=1, propagate="mode")
+
+
+# ------------------------------------------------------------------------------ exact_kl: the KL callback
+def test_exact_kl_callback_records_the_enumerated_divergence_every_epoch(ring_data):
+    data, states, log_p = ring_data
+    rbm = RBM(8, 4, seed=1).fit(data[:500], epochs=3, seed=1, callback=exact_kl(log_p))
+    values = rbm.history["callback"]
+    assert len(values) == 3
+    # Independent route: KL from the brute-force marginal, summing e^{-E(v,h)} over h.
+    hs = configurations(4)
+    minus_e = states @ rbm.a + np.log(np.exp(states @ rbm.W @ hs.T + hs @ rbm.b).sum(axis=1))
+    brute = minus_e - np.log(np.exp(minus_e).sum())
+    assert np.isclose(values[-1], np.sum(np.exp(log_p) * (log_p - brute)), rtol=1e-10, atol=1e-12)
+
+
+def test_exact_kl_is_zero_for_the_models_own_marginal_in_both_encodings():
+    spin = random_rbm(5, 3, seed=2, scale=0.7)
+    log_p = spin.log_prob(configurations(5))
+    assert abs(exact_kl(log_p)(spin)) < 1e-12
+    # The binary copy has the same distribution, enumerated in the same order.
+    from rgkit.rbm import convert_units
+
+    assert abs(exact_kl(log_p)(convert_units(spin, "binary"))) < 1e-12
+    assert exact_kl(log_p)(RBM(5, 3, seed=3)) > 0
+
+
+@pytest.mark.parametrize(
+    "log_p, match",
+    [
+        (np.zeros(3), "2\\*\\*n_visible"),
+        (np.zeros((2, 2)), "2\\*\\*n_visible"),
+        (np.array([0.0, np.nan]), "NaN"),
+        (np.log([0.5, 0.6]), "normalised"),
+    ],
+)
+def test_exact_kl_refuses_a_bad_distribution(log_p, match):
+    with pytest.raises(ValueError, match=match):
+        exact_kl(log_p)
+
+
+def test_exact_kl_refuses_a_model_of_another_width():
+    kl = exact_kl(np.full(8, -np.log(8)))
+    with pytest.raises(ValueError, match="3 visible units"):
+        kl(RBM(4, 2, seed=0))
+    with pytest.raises(TypeError, match="model must be an RBM"):
+        kl("rbm")

@@ -4,14 +4,14 @@ import numpy as np
 import pytest
 from scipy.special import logsumexp
 
-from rgkit import vrg
-from rgkit.exact import configurations
+from rgkit import hamiltonian, vrg
+from rgkit.states import configurations
 
 from .conftest import random_rbm
 
 
 def test_hamiltonian_evaluates_multispin_terms():
-    H = vrg.Hamiltonian(3, {(0,): 0.5, (0, 1): -1.0, (2, 1, 0): 0.25}, constant=2.0)
+    H = hamiltonian.Hamiltonian(3, {(0,): 0.5, (0, 1): -1.0, (2, 1, 0): 0.25}, constant=2.0)
     v = configurations(3)
     expected = 2.0 - 0.5 * v[:, 0] + 1.0 * v[:, 0] * v[:, 1] - 0.25 * v[:, 0] * v[:, 1] * v[:, 2]
     assert np.allclose(H(v), expected)
@@ -19,9 +19,9 @@ def test_hamiltonian_evaluates_multispin_terms():
 
 
 def test_random_hamiltonian_has_every_term_up_to_its_order():
-    H = vrg.random_hamiltonian(6, max_order=3, seed=0)
+    H = hamiltonian.random_hamiltonian(6, max_order=3, seed=0)
     assert len(H.couplings) == 6 + 15 + 20
-    assert vrg.random_hamiltonian(6, seed=0).couplings == H.couplings
+    assert hamiltonian.random_hamiltonian(6, seed=0).couplings == H.couplings
 
 
 @pytest.mark.parametrize(
@@ -37,17 +37,17 @@ def test_random_hamiltonian_has_every_term_up_to_its_order():
 )
 def test_hamiltonian_validates(args, error):
     with pytest.raises(error):
-        vrg.Hamiltonian(*args)
+        hamiltonian.Hamiltonian(*args)
 
 
 def test_hamiltonian_refuses_wrong_width():
     with pytest.raises(ValueError, match="length 3"):
-        vrg.Hamiltonian(3, {(0,): 1.0})(np.ones((2, 4)))
+        hamiltonian.Hamiltonian(3, {(0,): 1.0})(np.ones((2, 4)))
 
 
 def test_coarse_hamiltonian_matches_a_plain_double_loop():
     rbm = random_rbm(4, 2, seed=1)
-    H = vrg.random_hamiltonian(4, seed=2)
+    H = hamiltonian.random_hamiltonian(4, seed=2)
     T = vrg.rbm_kernel(rbm, H)
     vs, hs = configurations(4), configurations(2)
     expected = [-np.log(sum(np.exp(T(v, h) - H(v[None])[0]) for v in vs)) for h in hs]
@@ -57,29 +57,29 @@ def test_coarse_hamiltonian_matches_a_plain_double_loop():
 @pytest.mark.parametrize(("n_visible", "n_hidden", "seed"), list(itertools.product([6, 8, 10], [3, 5], [0, 1])))
 def test_mapping_identities_hold_to_machine_precision(n_visible, n_hidden, seed):
     rbm = random_rbm(n_visible, n_hidden, seed=seed)
-    H = vrg.random_hamiltonian(n_visible, max_order=3, seed=100 + seed)
+    H = hamiltonian.random_hamiltonian(n_visible, max_order=3, seed=100 + seed)
     check = vrg.mapping_check(rbm, H)
     for key in ("coarse", "kernel", "trace", "kl_identity"):
-        assert check[key] <= 1e-12, (key, check[key])
+        assert getattr(check, key) <= 1e-12, (key, getattr(check, key))
     # A generic H is not what the RBM represents: KL > 0 and the trace depends on v.
-    assert check["kl"] > 1e-3 and check["trace_spread"] > 1e-3
+    assert check.kl > 1e-3 and check.trace_spread > 1e-3
 
 
 def test_mapping_holds_for_binary_units_too():
     rbm = random_rbm(7, 4, units="binary", seed=3)
-    check = vrg.mapping_check(rbm, vrg.random_hamiltonian(7, seed=4))
-    assert max(check[k] for k in ("coarse", "kernel", "trace", "kl_identity")) <= 1e-12
+    check = vrg.mapping_check(rbm, hamiltonian.random_hamiltonian(7, seed=4))
+    assert max(getattr(check, k) for k in ("coarse", "kernel", "trace", "kl_identity")) <= 1e-12
 
 
 @pytest.mark.parametrize("constant", [0.0, 0.7, -2.0])
 def test_trace_is_constant_exactly_when_kl_vanishes(constant):
     rbm = random_rbm(8, 4, seed=5)
     check = vrg.mapping_check(rbm, vrg.rbm_hamiltonian(rbm, constant))
-    assert check["kl"] <= 1e-12
-    assert check["trace_spread"] <= 1e-12
+    assert check.kl <= 1e-12
+    assert check.trace_spread <= 1e-12
     # Tr_h e^T = Z_lambda / Z = e^c, which is 1 for c = 0.
-    assert abs(check["log_trace_mean"] - constant) <= 1e-12
-    assert abs(check["delta_f"] + constant) <= 1e-12
+    assert abs(check.log_trace_mean - constant) <= 1e-12
+    assert abs(check.delta_f + constant) <= 1e-12
 
 
 def test_trace_condition_implies_equal_free_energies():
@@ -92,7 +92,7 @@ def test_trace_condition_implies_equal_free_energies():
     def kernel(v, h):
         return table[((v > 0) @ index).astype(int), ((h > 0) @ hindex).astype(int)]
 
-    H = vrg.random_hamiltonian(5, seed=7)
+    H = hamiltonian.random_hamiltonian(5, seed=7)
     assert np.max(np.abs(vrg.log_trace(kernel, 5, 3))) <= 1e-12
     f_v, f_h = vrg.free_energies(kernel, H, 5, 3)
     assert abs(f_h - f_v) <= 1e-12
@@ -102,14 +102,14 @@ def test_equal_free_energies_do_not_imply_the_trace_condition():
     # The converse of the paper's Eq. 8: shift H so that Z = Z_lambda; then ΔF = 0 but the
     # trace still depends on v.
     rbm = random_rbm(6, 3, seed=8)
-    H = vrg.random_hamiltonian(6, seed=9)
-    H0 = H.shifted(vrg.mapping_check(rbm, H)["delta_f"])
+    H = hamiltonian.random_hamiltonian(6, seed=9)
+    H0 = H.shifted(vrg.mapping_check(rbm, H).delta_f)
     check = vrg.mapping_check(rbm, H0)
     T = vrg.rbm_kernel(rbm, H0)
     f_v, f_h = vrg.free_energies(T, H0, 6, 3)
     assert abs(f_h - f_v) <= 1e-12
     assert np.ptp(vrg.log_trace(T, 6, 3)) > 0.1
-    assert check["kl"] > 0.01
+    assert check.kl > 0.01
 
 
 def test_conditional_kernel_satisfies_the_trace_condition_for_any_rbm(units):
@@ -118,7 +118,7 @@ def test_conditional_kernel_satisfies_the_trace_condition_for_any_rbm(units):
 
 
 def test_uninformative_kernel_is_exact_yet_carries_no_information():
-    H = vrg.random_hamiltonian(6, seed=11)
+    H = hamiltonian.random_hamiltonian(6, seed=11)
     n_hidden = 3
 
     def flat(v, h):
@@ -133,13 +133,13 @@ def test_uninformative_kernel_is_exact_yet_carries_no_information():
 
 def test_mutual_information_refuses_unnormalised_kernels():
     rbm = random_rbm(4, 2, seed=13)
-    H = vrg.random_hamiltonian(4, seed=14)
+    H = hamiltonian.random_hamiltonian(4, seed=14)
     with pytest.raises(ValueError, match="trace condition"):
         vrg.mutual_information(vrg.rbm_kernel(rbm, H), H, 4, 2)
 
 
 def test_kernel_and_hamiltonian_inputs_are_checked():
-    H = vrg.random_hamiltonian(4, seed=15)
+    H = hamiltonian.random_hamiltonian(4, seed=15)
     with pytest.raises(TypeError, match="callable"):
         vrg.log_trace(3.0, 4, 2)
     with pytest.raises(ValueError, match="at most 22"):
@@ -155,8 +155,8 @@ def test_kernel_and_hamiltonian_inputs_are_checked():
 
 
 def test_expansion_recovers_the_couplings_of_a_hamiltonian():
-    H = vrg.Hamiltonian(5, {(0,): 0.3, (1, 4): -0.7, (0, 2, 3): 0.2, (0, 1, 2, 3, 4): 0.05}, constant=1.5)
-    expanded = vrg.expand_hamiltonian(H(configurations(5)), 5)
+    H = hamiltonian.Hamiltonian(5, {(0,): 0.3, (1, 4): -0.7, (0, 2, 3): 0.2, (0, 1, 2, 3, 4): 0.05}, constant=1.5)
+    expanded = hamiltonian.expand_hamiltonian(H(configurations(5)), 5)
     assert expanded.couplings.keys() == H.couplings.keys()
     assert all(abs(expanded.couplings[k] - H.couplings[k]) < 1e-12 for k in H.couplings)
     assert abs(expanded.constant - 1.5) < 1e-12
@@ -164,7 +164,7 @@ def test_expansion_recovers_the_couplings_of_a_hamiltonian():
 
 def test_expansion_reproduces_any_function_of_spins():
     values = np.random.default_rng(17).standard_normal(2**6)
-    expanded = vrg.expand_hamiltonian(values, 6)
+    expanded = hamiltonian.expand_hamiltonian(values, 6)
     assert np.allclose(expanded(configurations(6)), values, atol=1e-12)
 
 

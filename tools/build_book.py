@@ -1,37 +1,81 @@
-"""Build the book at a profile, with an execution cache that is keyed on the profile and rgkit.
+"""Build the book at a profile, with an execution cache keyed per chapter on what it runs.
 
 Usage: python tools/build_book.py --profile {full,smoke}
 
 * ``full`` builds into ``_build/html`` (the book).
 * ``smoke`` builds into ``_build/smoke/_build/html`` (the test build), with its own cache.
 
-Jupyter Book's cache hashes only the code cells, and Sphinx re-reads only pages whose source
-changed, so a change to rgkit would be served stale outputs: both the execution cache and
-Sphinx's environment are cleared whenever the hash of rgkit's source (and pyproject.toml)
-changes.
+Jupyter Book's cache hashes only a chapter's code cells, and Sphinx re-reads only pages whose
+source changed, so a change to rgkit would be served stale outputs. Each chapter therefore
+has a key: the profile, pyproject.toml, and the source of the rgkit modules the chapter
+imports together with every rgkit module those import (the rule the data cache uses,
+:func:`rgkit.data.source_hash`). When a chapter's key changes, its cached execution is
+removed and its source file touched, so Sphinx reads and executes it again; chapters whose
+modules did not change keep their outputs.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import os
-import shutil
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from rgkit.data import source_hash  # noqa: E402
+
+_IMPORT = re.compile(r"^\s*(?:from\s+rgkit(?:\.(\w+))?\s+import\s+([^\n#]+)|import\s+rgkit(?:\.(\w+))?)", re.M)
 
 
-def source_key() -> str:
-    """SHA-256 over rgkit's source files and pyproject.toml."""
-    digest = hashlib.sha256()
-    files = sorted((ROOT / "rgkit").rglob("*.py")) + [ROOT / "pyproject.toml"]
-    for path in files:
-        digest.update(str(path.relative_to(ROOT)).encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
+def chapter_modules(text: str) -> list[str]:
+    """The rgkit modules a chapter's source imports (``from rgkit import a, b``, ``from rgkit.x import y``)."""
+    package = {p.stem for p in (ROOT / "rgkit").glob("*.py")}
+    found = set()
+    for sub, names, plain in _IMPORT.findall(text):
+        if sub or plain:
+            found.add(sub or plain)
+        elif names:
+            found.update(n.strip().split(" as ")[0] for n in names.strip("() ").split(","))
+        else:  # import rgkit: depends on everything
+            found.update(package)
+    return sorted(found & package)
+
+
+def chapter_keys(profile: str) -> dict[str, str]:
+    """For every chapter in book/, the key of what its execution depends on."""
+    base = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    keys = {}
+    for source in sorted((ROOT / "book").glob("*.md")):
+        modules = chapter_modules(source.read_text())
+        keys[str(source.relative_to(ROOT))] = f"{profile}:{base}:{source_hash(modules) if modules else '-'}"
+    return keys
+
+
+def invalidate(build: Path, profile: str) -> list[str]:
+    """Drop the cached executions of chapters whose key changed; return their paths."""
+    stamp = build / ".rgkit-keys.json"
+    old = json.loads(stamp.read_text()) if stamp.exists() else {}
+    new = chapter_keys(profile)
+    changed = [chapter for chapter, key in new.items() if old.get(chapter) != key]
+    cache_path = build / ".jupyter_cache"
+    if changed and cache_path.exists():
+        from jupyter_cache import get_cache
+
+        cache = get_cache(cache_path)
+        stale = {str((ROOT / c).resolve()) for c in changed}
+        for record in cache.list_cache_records():
+            if str(Path(record.uri).resolve()) in stale:
+                cache.remove_cache(record.pk)
+    for chapter in changed:
+        os.utime(ROOT / chapter)  # Sphinx re-reads a page whose source is newer than its doctree
+    stamp.write_text(json.dumps(new, indent=1, sort_keys=True))
+    return changed
 
 
 def main() -> int:
@@ -41,12 +85,8 @@ def main() -> int:
     output = ROOT if args.profile == "full" else ROOT / "_build" / "smoke"
     build = output / "_build"
     build.mkdir(parents=True, exist_ok=True)
-    stamp = build / ".rgkit-key"
-    key = f"{args.profile}:{source_key()}"
-    if not stamp.exists() or stamp.read_text() != key:
-        for stale in (".jupyter_cache", ".doctrees", "jupyter_execute"):
-            shutil.rmtree(build / stale, ignore_errors=True)
-        stamp.write_text(key)
+    changed = invalidate(build, args.profile)
+    print(f"chapters to execute again: {', '.join(Path(c).stem for c in changed) or 'none'}", flush=True)
     env = dict(os.environ, RGBOOK_PROFILE=args.profile, RGBOOK_QUIET="1")
     jb = Path(sys.executable).with_name("jupyter-book")
     cmd = [str(jb), "build", str(ROOT), "--path-output", str(output), "-W", "-n", "--keep-going"]

@@ -17,6 +17,8 @@ nbqa "ruff format --check" "${chapters[@]}"
 step "browser: make sure Debian's chromium is here"
 bash tools/ensure_chromium.sh
 
+export RGBOOK_QUIET=1
+
 step "unit tests"
 python -m pytest -q -p no:cacheprovider rgkit tests
 

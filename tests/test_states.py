@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from scipy.stats import entropy
 
-from rgkit.exact import configurations, kl_divergence, log_boltzmann
+from rgkit.states import configurations, kl_divergence, log_boltzmann
 
 
 @pytest.mark.parametrize("units", ["spin", "binary"])

@@ -1,0 +1,91 @@
+"""The figures of the theory and 1D chapters draw what they are given."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from rgkit import plot, rg  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def test_rounding_level_prints_a_bound_or_the_number():
+    assert plot.rounding_level(3e-17) == "< 1e-12"
+    assert plot.rounding_level(-2e-13) == "< 1e-12"
+    assert plot.rounding_level(0.25) == "= 2.5e-01"
+    assert plot.rounding_level(1e-5, tol=1e-3) == "< 1e-03"
+
+
+def test_coupling_flow_draws_the_couplings_and_the_halving_reference():
+    flow = rg.decimation_flow(0.6, 6)
+    xi = -1 / np.log(np.tanh(flow))
+    fig = plot.coupling_flow(flow, xi)
+    ax_k, ax_xi = fig.axes
+    assert np.allclose(ax_k.lines[0].get_ydata(), flow)
+    assert np.allclose(ax_xi.lines[0].get_ydata(), xi)
+    assert np.allclose(ax_xi.lines[1].get_ydata(), xi[0] / 2.0 ** np.arange(7))
+    assert ax_xi.get_yscale() == "log" and ax_xi.get_legend() is not None
+
+
+def test_generated_couplings_draws_one_labelled_line_per_coupling():
+    x = np.linspace(0, 4, 5)
+    curves = {"nearest neighbour": x / 10, "four spins": x**2 / 100}
+    fig = plot.generated_couplings(x, curves)
+    (ax,) = fig.axes
+    assert [line.get_label() for line in ax.lines] == list(curves)
+    assert np.allclose(ax.lines[1].get_ydata(), curves["four spins"])
+
+
+def test_kl_against_delta_f_marks_the_best_scale():
+    s = np.linspace(0, 2, 9)
+    fig = plot.kl_against_delta_f(s, (s - 1) ** 2, np.zeros_like(s), 1.0)
+    (ax,) = fig.axes
+    assert len(ax.lines) == 3 and np.allclose(ax.lines[2].get_xdata(), 1.0)
+
+
+def test_kernel_limit_and_kernel_choice_use_log_axes():
+    k = np.array([0.5, 2.0, 8.0])
+    fig = plot.kernel_limit(k, np.exp(-2 * k), np.exp(-2 * k) / 2)
+    assert fig.axes[0].get_yscale() == "log" and len(fig.axes[0].lines) == 2
+    fig = plot.kernel_choice(k, k / 10, k / 100, k / 1000, 0.3)
+    ax_c, ax_kl = fig.axes
+    assert ax_c.get_xscale() == "log" and ax_kl.get_yscale() == "log"
+    assert np.allclose(ax_c.lines[2].get_ydata(), 0.3)  # the decimation line
+
+
+def test_learned_chain_shares_one_colour_scale_centred_on_zero():
+    learned, exact = np.array([[0.5, -1.0], [0.2, 0.1]]), np.array([[2.0, 0.0], [0.0, 2.0]])
+    fig = plot.learned_chain({"4 hidden": [1.0, 0.5, 0.2]}, learned, exact)
+    ax_kl, ax_w, ax_e = fig.axes
+    assert len(ax_kl.lines) == 1 and ax_kl.get_legend() is not None
+    for ax in (ax_w, ax_e):
+        assert ax.images[0].get_clim() == (-2.0, 2.0)
+
+
+@pytest.mark.parametrize(
+    ("call", "error"),
+    [
+        (lambda: plot.rounding_level("small"), TypeError),
+        (lambda: plot.rounding_level(1.0, tol=0.0), ValueError),
+        (lambda: plot.coupling_flow(np.ones(1), np.ones(1)), ValueError),
+        (lambda: plot.coupling_flow(np.ones(3), np.ones(2)), ValueError),
+        (lambda: plot.generated_couplings(np.ones(3), {}), ValueError),
+        (lambda: plot.generated_couplings(np.ones(3), {"a": np.ones(2)}), ValueError),
+        (lambda: plot.kl_against_delta_f(np.ones(3), np.ones(3), np.ones(4), 1.0), ValueError),
+        (lambda: plot.kernel_limit(np.ones(3), np.ones(3), np.ones(2)), ValueError),
+        (lambda: plot.kernel_choice(np.ones(3), np.ones(3), np.ones(3), np.ones(2), 0.1), ValueError),
+        (lambda: plot.learned_chain({"a": [1.0]}, np.ones((3, 2)), np.ones((2, 3))), ValueError),
+        (lambda: plot.learned_chain({}, np.ones((3, 2)), np.ones((3, 2))), ValueError),
+    ],
+)
+def test_theory_figures_refuse_mismatched_input(call, error):
+    with pytest.raises(error):
+        call()
