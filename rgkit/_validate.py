@@ -114,11 +114,41 @@ def rng_from(seed: object) -> np.random.Generator:
     return np.random.default_rng(int(seed))
 
 
-def check_spins(spins: object, name: str = "spins") -> np.ndarray:
-    """Return ``spins`` if it is a ±1 integer batch of chains ``(n, N)`` or square lattices ``(n, L, L)``."""
+def check_spins(spins: object, name: str = "spins", *, dim: object = None) -> np.ndarray:
+    """Return ``spins`` if it is a ±1 integer batch of chains or square lattices, else raise.
+
+    The one rule for configurations: the sample axis comes first and is never dropped. A 3-D
+    array ``(n, L, L)`` is a batch of square lattices. A 2-D array is a batch of chains
+    ``(n, N)`` only when ``dim=1`` says so: without it, a 2-D array is refused, because one
+    L×L lattice whose batch axis was dropped looks exactly like L chains of L spins.
+
+    Parameters
+    ----------
+    spins : array of int
+    name : str
+        The argument's name, for messages.
+    dim : {None, 1, 2}
+        1: a batch of chains ``(n, N)``; 2: a batch of lattices ``(n, L, L)``; None: lattices,
+        and a 2-D array is refused.
+    """
+    if dim not in (None, 1, 2) or isinstance(dim, bool):
+        raise ValueError(f"dim must be None, 1 (chains) or 2 (square lattices); got {dim!r}")
     arr = np.asarray(spins)
     if arr.dtype.kind not in "iu":
         raise TypeError(f"{name} must be an integer array of ±1 (int8 preferred); got dtype {arr.dtype}")
+    if arr.ndim == 2 and dim != 1:
+        if dim == 2:
+            raise ValueError(
+                f"{name} must be a batch of lattices, shape (n, L, L); got shape {arr.shape}. "
+                f"For one lattice add the batch axis: {name}[None]"
+            )
+        raise ValueError(
+            f"{name} has shape {arr.shape}, which is ambiguous: pass dim=1 if it is a batch of "
+            f"{arr.shape[0]} chains of {arr.shape[1]} spins, or add the batch axis ({name}[None]) "
+            "if it is one lattice"
+        )
+    if arr.ndim == 3 and dim == 1:
+        raise ValueError(f"{name} must be a batch of chains, shape (n, N), for dim=1; got shape {arr.shape}")
     if arr.ndim == 2:
         if arr.shape[1] < 2:
             raise ValueError(f"{name}: chains need at least 2 sites; got shape {arr.shape}")
@@ -127,7 +157,8 @@ def check_spins(spins: object, name: str = "spins") -> np.ndarray:
             raise ValueError(f"{name}: lattices must be square with side at least 2; got shape {arr.shape}")
     else:
         raise ValueError(
-            f"{name} must be a batch, shape (n, N) for chains or (n, L, L) for lattices; got shape {arr.shape}"
+            f"{name} must be a batch, shape (n, N) for chains (with dim=1) or (n, L, L) for lattices; "
+            f"got shape {arr.shape}"
         )
     if arr.shape[0] < 1:
         raise ValueError(f"{name} must hold at least one configuration; got shape {arr.shape}")

@@ -57,10 +57,13 @@ def field_geometry(fields: np.ndarray, block: int | None = None) -> FieldGeometr
     n, L, _ = f.shape
     if block is not None:
         block = check_int(block, "block", minimum=1, maximum=L)
-    w = f**2
-    total = w.sum(axis=(1, 2))
-    if np.any(total == 0):
+    if not np.all(np.isfinite(f)):
+        raise ValueError("fields must be finite; they contain NaN or infinity")
+    scale = np.max(np.abs(f), axis=(1, 2), keepdims=True)
+    if np.any(scale == 0):
         raise ValueError("a receptive field is identically zero")
+    w = (f / scale) ** 2  # rescaled first: squares of fields of 1e-200 would underflow to zero
+    total = w.sum(axis=(1, 2))
     angles = 2 * np.pi * np.arange(L) / L
     out = {"centre": np.zeros((n, 2)), "half_radius": np.zeros(n), "rms_radius": np.zeros(n)}
     out["block_share"] = np.full(n, np.nan)
@@ -94,6 +97,8 @@ def tiling_coverage(centres: np.ndarray, L: int, block: int) -> float:
     c = np.asarray(centres, dtype=np.float64)
     if c.ndim != 2 or c.shape[1] != 2:
         raise ValueError(f"centres must have shape (n, 2); got {c.shape}")
+    if not np.all(np.isfinite(c)):
+        raise ValueError("centres must be finite; they contain NaN or infinity")
     cells = np.floor(c / block).astype(int) % (L // block)
     occupied = {tuple(cell) for cell in cells}
     return len(occupied) / (L // block) ** 2
@@ -155,7 +160,7 @@ def dbn_versus_block_spins(
     """
     if not isinstance(dbn, DBN):
         raise TypeError(f"dbn must be a DBN; got {type(dbn).__name__}")
-    s = check_spins(spins)
+    s = check_spins(spins, dim=2)
     if s.ndim != 3:
         raise ValueError(f"spins must have shape (n, L, L); got {s.shape}")
     n, L, _ = s.shape
@@ -190,7 +195,7 @@ class UnitMatch:
 
     #: The reference unit matched to each unit, shape (n_hidden,).
     permutation: np.ndarray
-    #: ±1: the sign flip that best aligns each pair, shape (n_hidden,).
+    #: The sign flip (±1) that best aligns each pair, shape (n_hidden,).
     signs: np.ndarray
     #: Absolute cosine similarity of each pair's weight vectors, shape (n_hidden,).
     cosine: np.ndarray

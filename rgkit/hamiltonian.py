@@ -13,6 +13,7 @@ Energies are in units of k_B T, with :math:`P(s) = e^{-H(s)}/Z`.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -20,6 +21,9 @@ import numpy as np
 
 from ._validate import check_int, check_real, rng_from
 from .states import configurations, kl_divergence, log_boltzmann
+
+#: The most couplings :func:`random_hamiltonian` builds (each is a Python dict entry).
+MAX_TERMS = 1 << 22
 
 
 class Hamiltonian:
@@ -56,15 +60,23 @@ class Hamiltonian:
             sites = tuple(check_int(i, "site index", minimum=0, maximum=self.n_spins - 1) for i in key)
             if len(set(sites)) != len(sites):
                 raise ValueError(f"coupling key {key!r} repeats a site")
-            self.couplings[tuple(sorted(sites))] = check_real(value, f"coupling {key!r}")
+            canonical = tuple(sorted(sites))
+            if canonical in self.couplings:
+                # (0, 1) and (1, 0) are one term; keeping either value silently would be a guess.
+                raise ValueError(f"coupling key {key!r} names the same sites as another key; give each set once")
+            self.couplings[canonical] = check_real(value, f"coupling {key!r}")
         self.constant = check_real(constant, "constant")
 
     def __call__(self, v: np.ndarray) -> np.ndarray:
+        """Energies of spin states ``v`` (±1), shape ``(..., n_spins)`` → ``(...)``."""
         v = np.asarray(v)
         if v.dtype.kind not in "biuf":
             raise TypeError(f"spins must be numeric; got dtype {v.dtype}")
         if v.ndim < 1 or v.shape[-1] != self.n_spins:
             raise ValueError(f"spins must have last axis of length {self.n_spins}; got shape {v.shape}")
+        if not np.all((v == 1) | (v == -1)):
+            # 0/1 states would give every term with a 0 the value 0: plausible, wrong energies.
+            raise ValueError("spins must hold only -1 and 1 (a Hamiltonian of spins; convert 0/1 with s = 2x - 1)")
         v = v.astype(np.float64)
         energy = np.full(v.shape[:-1], self.constant)
         for sites, k in self.couplings.items():
@@ -100,6 +112,12 @@ def random_hamiltonian(
     n_spins = check_int(n_spins, "n_spins", minimum=1)
     max_order = check_int(max_order, "max_order", minimum=1, maximum=n_spins)
     scale = check_real(scale, "scale", positive=True)
+    n_terms = sum(math.comb(n_spins, order) for order in range(1, max_order + 1))
+    if n_terms > MAX_TERMS:
+        raise ValueError(
+            f"n_spins={n_spins} with max_order={max_order} gives {n_terms} couplings; at most {MAX_TERMS} are built "
+            "(a dict entry each): lower max_order"
+        )
     rng = rng_from(seed)
     couplings = {
         sites: float(scale * rng.standard_normal())
@@ -122,13 +140,16 @@ def expand_hamiltonian(energies: np.ndarray, n_spins: int, *, tol: float = 1e-12
         H(s) for every state, in the order of ``configurations(n_spins)``.
     n_spins : int
     tol : float
-        Couplings smaller than this in magnitude are dropped.
+        Couplings smaller than this in magnitude are dropped; zero or positive.
 
     Returns
     -------
     Hamiltonian
     """
     n_spins = check_int(n_spins, "n_spins", minimum=1, maximum=24)
+    tol = check_real(tol, "tol")
+    if tol < 0:
+        raise ValueError(f"tol must be zero or positive; got {tol}")
     e = np.asarray(energies, dtype=np.float64)
     if e.shape != (2**n_spins,) or not np.all(np.isfinite(e)):
         raise ValueError(f"energies must be {2**n_spins} finite values (one per state); got shape {e.shape}")
@@ -173,7 +194,7 @@ class RingCouplings:
 
     #: The nearest-neighbour couplings K_{i,i+1} present, in the order of the expansion, shape (n_bonds,).
     nearest: np.ndarray
-    #: The largest |K_S| among all other couplings (fields, longer-range, many-spin); 0 if none.
+    #: The largest :math:`|K_S|` among all other couplings (fields, longer-range, many-spin); 0 if none.
     largest_other: float
     #: KL(P || P_nn) in nats, from the Boltzmann distribution of the whole Hamiltonian to that of
     #: its nearest-neighbour truncation.

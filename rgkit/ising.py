@@ -1,10 +1,13 @@
 """Observables of the nearest-neighbour Ising model on periodic chains and square lattices.
 
-Spins are int8 ±1 with the sample axis first: a 2-D array ``(n, N)`` is always a batch of
-chains, a 3-D array ``(n, L, L)`` a batch of square lattices (a single lattice is passed as
-``(1, L, L)``). Boundaries are periodic and J = 1, so the energy of a configuration is
-:math:`E = -\\sum_{\\langle ij \\rangle} s_i s_j`, summed over the bonds to the right (and, on a
-lattice, downward) of every site. On a ring of 2 sites, or a lattice of side 2, each pair of
+Spins are int8 ±1 with the sample axis first, always: a 3-D array ``(n, L, L)`` is a batch of
+square lattices, and a 2-D array ``(n, N)`` a batch of chains when ``dim=1`` says so. A 2-D
+array without ``dim=1`` is refused, because one L×L lattice whose batch axis was dropped looks
+exactly like L chains (pass one lattice as ``s[None]``).
+
+Boundaries are periodic and J = 1, so the energy of a configuration is
+:math:`E = -\\sum_{\\langle ij \\rangle} s_i s_j`, summed over the bonds to the right (and,
+on a lattice, downward) of every site. On a ring of 2 sites, or a lattice of side 2, each pair of
 neighbours is therefore joined by two bonds, as in Kaufman's formula for the finite torus.
 """
 
@@ -17,13 +20,15 @@ import numpy as np
 from ._validate import check_spins
 
 
-def energy(spins: np.ndarray) -> np.ndarray:
+def energy(spins: np.ndarray, *, dim: int | None = None) -> np.ndarray:
     """Total energy :math:`-\\sum_{\\langle ij\\rangle} s_i s_j` of each configuration (J = 1).
 
     Parameters
     ----------
-    spins : array of int8, shape (n, N) or (n, L, L)
-        A batch of periodic chains or square lattices.
+    spins : array of int8, shape (n, L, L), or (n, N) with ``dim=1``
+        A batch of periodic square lattices or chains.
+    dim : {None, 1, 2}
+        1 for chains; None or 2 for lattices (see the module's rule).
 
     Returns
     -------
@@ -34,29 +39,31 @@ def energy(spins: np.ndarray) -> np.ndarray:
     >>> energy(np.ones((1, 4, 4), dtype=np.int8))
     array([-32.])
     """
-    s = check_spins(spins).astype(np.int32)
+    s = check_spins(spins, dim=dim).astype(np.int32)
     if s.ndim == 2:
         return -(s * np.roll(s, -1, axis=1)).sum(axis=1).astype(np.float64)
     bonds = s * np.roll(s, -1, axis=1) + s * np.roll(s, -1, axis=2)
     return -bonds.sum(axis=(1, 2)).astype(np.float64)
 
 
-def magnetization(spins: np.ndarray) -> np.ndarray:
+def magnetization(spins: np.ndarray, *, dim: int | None = None) -> np.ndarray:
     """Mean spin of each configuration, in [-1, 1].
 
     Parameters
     ----------
-    spins : array of int8, shape (n, N) or (n, L, L)
+    spins : array of int8, shape (n, L, L), or (n, N) with ``dim=1``
+    dim : {None, 1, 2}
+        1 for chains; None or 2 for lattices.
 
     Returns
     -------
     ndarray of float64, shape (n,)
     """
-    s = check_spins(spins)
+    s = check_spins(spins, dim=dim)
     return s.reshape(len(s), -1).mean(axis=1, dtype=np.float64)
 
 
-def second_moment_correlation_length(spins: np.ndarray) -> float:
+def second_moment_correlation_length(spins: np.ndarray, *, dim: int | None = None) -> float:
     r"""Second-moment correlation length of a batch of configurations (disordered phase).
 
     .. math:: \xi_2 = \frac{1}{2\sin(\pi/L)} \sqrt{\frac{\chi}{F} - 1},
@@ -69,7 +76,9 @@ def second_moment_correlation_length(spins: np.ndarray) -> float:
 
     Parameters
     ----------
-    spins : array of int8, shape (n, N) or (n, L, L)
+    spins : array of int8, shape (n, L, L), or (n, N) with ``dim=1``
+    dim : {None, 1, 2}
+        1 for chains; None or 2 for lattices.
 
     Returns
     -------
@@ -80,7 +89,7 @@ def second_moment_correlation_length(spins: np.ndarray) -> float:
     ----------
     F. Cooper, B. Freedman and D. Preston, Nucl. Phys. B 210, 210 (1982).
     """
-    s = check_spins(spins).astype(np.float64)
+    s = check_spins(spins, dim=dim).astype(np.float64)
     L = s.shape[1]
     n_sites = s[0].size
     chi = np.mean(s.reshape(len(s), -1).sum(axis=1) ** 2) / n_sites
@@ -96,7 +105,7 @@ def second_moment_correlation_length(spins: np.ndarray) -> float:
     return float(np.sqrt(chi / f - 1) / (2 * np.sin(np.pi / L)))
 
 
-def correlation_function(spins: np.ndarray) -> np.ndarray:
+def correlation_function(spins: np.ndarray, *, dim: int | None = None) -> np.ndarray:
     r"""Spin–spin correlation :math:`G(r) = \langle s_x s_{x + r \hat e} \rangle` for r = 0 .. L//2.
 
     Averaged over all sites, both lattice directions (for lattices) and the batch. It is not
@@ -105,13 +114,15 @@ def correlation_function(spins: np.ndarray) -> np.ndarray:
 
     Parameters
     ----------
-    spins : array of int8, shape (n, N) or (n, L, L)
+    spins : array of int8, shape (n, L, L), or (n, N) with ``dim=1``
+    dim : {None, 1, 2}
+        1 for chains; None or 2 for lattices.
 
     Returns
     -------
     ndarray of float64, shape (L // 2 + 1,)
     """
-    s = check_spins(spins).astype(np.float64)
+    s = check_spins(spins, dim=dim).astype(np.float64)
     L = s.shape[1]
     out = np.empty(L // 2 + 1)
     for r in range(L // 2 + 1):
@@ -155,9 +166,7 @@ def lattice_statistics(spins: np.ndarray, *, spacing: int = 1) -> LatticeStatist
     -------
     LatticeStatistics
     """
-    s = check_spins(spins)
-    if s.ndim != 3:
-        raise ValueError(f"spins must be a batch of square lattices, shape (n, L, L); got {s.shape}")
+    s = check_spins(spins, dim=2)
     if isinstance(spacing, bool) or not isinstance(spacing, int | np.integer) or spacing < 1:
         raise ValueError(f"spacing must be a positive integer; got {spacing!r}")
     n_sites = s.shape[1] * s.shape[2]

@@ -857,7 +857,7 @@ class Measurement:
     specific_heat, specific_heat_err : float
         c = K² N (⟨e²⟩ - ⟨e⟩²), in units of k_B per site.
     abs_m, abs_m_err : float
-        Mean absolute magnetisation per site ⟨|m|⟩.
+        Mean absolute magnetisation per site, :math:`\\langle |m| \\rangle`.
     m2, m2_err : float
         ⟨m²⟩.
     tau_int_sweeps : float

@@ -18,7 +18,7 @@ import numpy as np
 WEIGHTS_CMAP = "RdBu_r"
 #: Sequential map for everything else.
 SEQUENTIAL_CMAP = "viridis"
-#: Map for spin images: +1 black, −1 white.
+#: Map for spin images, +1 black and −1 white.
 SPIN_CMAP = "gray_r"
 
 
@@ -116,7 +116,7 @@ def weight_grid(
         One per field.
     shared_scale : bool
         One colour scale for all panels (then one colour bar); otherwise each panel is
-        scaled to its own largest |value|.
+        scaled to its own largest absolute value.
     panel_size : float
         Side of one panel in inches.
     colorbar : bool
@@ -644,7 +644,7 @@ def kernel_choice(
 def strongest_fields(fields: Sequence[np.ndarray], *, n_per_layer: int = 4, panel_size: float = 1.75):
     """The receptive fields of the strongest units of each layer, one row per layer.
 
-    "Strongest" means the largest single |weight| in the field; each panel has its own
+    "Strongest" means the largest single absolute weight in the field; each panel has its own
     symmetric scale on the diverging map, as in Mehta and Schwab's Figure 3.
 
     Parameters

@@ -10,7 +10,7 @@ unit are done in log space (:func:`rgkit.states.log_sum_units`), so nothing over
 weights of any size that float64 can hold.
 
 Every draw, in training and in the public samplers, goes through one numba kernel
-(:func:`rgkit._train.layer_sample`), so the sampler the tests check is the one training uses.
+(``rgkit._train.layer_sample``), so the sampler the tests check is the one training uses.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from ._validate import (
     check_units,
     rng_from,
 )
-from .states import configurations, kl_divergence, log_boltzmann, log_sum_units
+from .states import configurations, kl_divergence, log_sum_units
 
 #: The largest layer :meth:`RBM.log_partition` enumerates.
 MAX_EXACT_UNITS = 20
@@ -407,17 +407,27 @@ class RBM:
         vf = v2.astype(np.float64)
         mh = self._mean(vf @ self._W + self._b)
         data = Gradient(vf.T @ (w[:, None] * mh), w @ vf, w @ mh)
-        if self.n_visible <= self.n_hidden:
-            vs = configurations(self.n_visible, self.units).astype(np.float64)
-            p = np.exp(log_boltzmann(self._free_energy(vs)))
-            mh = self._mean(vs @ self._W + self._b)
-            model = Gradient(vs.T @ (p[:, None] * mh), p @ vs, p @ mh)
-        else:
-            hs = configurations(self.n_hidden, self.units).astype(np.float64)
-            p = np.exp(log_boltzmann(self._hidden_free_energy(hs)))
-            mv = self._mean(hs @ self._W.T + self._a)
-            model = Gradient((p[:, None] * mv).T @ hs, p @ mv, p @ hs)
-        return Gradient(data.W - model.W, data.a - model.a, data.b - model.b)
+        # The model side enumerates the smaller layer in blocks of states, as log_partition
+        # does, so that memory stays bounded (2^20 states × 400 units would be gigabytes).
+        log_z = self.log_partition()
+        visible_small = self.n_visible <= self.n_hidden
+        states = configurations(min(self.n_visible, self.n_hidden), self.units)
+        model_W, model_a, model_b = np.zeros_like(self._W), np.zeros_like(self._a), np.zeros_like(self._b)
+        for first in range(0, len(states), _BLOCK):
+            x = states[first : first + _BLOCK].astype(np.float64)
+            if visible_small:
+                p = np.exp(-self._free_energy(x) - log_z)
+                m = self._mean(x @ self._W + self._b)
+                model_W += x.T @ (p[:, None] * m)
+                model_a += p @ x
+                model_b += p @ m
+            else:
+                p = np.exp(-self._hidden_free_energy(x) - log_z)
+                m = self._mean(x @ self._W.T + self._a)
+                model_W += (p[:, None] * m).T @ x
+                model_a += p @ m
+                model_b += p @ x
+        return Gradient(data.W - model_W, data.a - model_a, data.b - model_b)
 
     # ------------------------------------------------------------------ training
     def default_learning_rate(self) -> float:
@@ -707,7 +717,7 @@ class RBM:
     def save(self, path: str | Path) -> None:
         """Write the parameters, hyperparameters and history to one ``.npz`` (no pickle), atomically.
 
-        The file format is :mod:`rgkit._io`'s (kind ``"rbm"``); numpy scalars in the history
+        The file format is ``rgkit._io``'s (kind ``"rbm"``); numpy scalars in the history
         (e.g. from a callback) are stored as numbers.
         """
         _io.save(path, {"W": self._W, "a": self._a, "b": self._b}, {"units": self.units, **self._meta()}, kind="rbm")

@@ -135,13 +135,23 @@ def kl_divergence(log_p: np.ndarray, log_q: np.ndarray) -> float:
     -------
     float
         In nats; ``inf`` if Q vanishes where P does not.
+
+    Raises
+    ------
+    ValueError
+        If the arrays are empty, of different lengths, contain NaN or +inf, or are not
+        normalised (each must sum to 1 within 1e-9 in probability).
     """
     lp = np.asarray(log_p, dtype=np.float64)
     lq = np.asarray(log_q, dtype=np.float64)
-    if lp.ndim != 1 or lp.shape != lq.shape:
-        raise ValueError(f"log_p and log_q must be 1-D arrays of equal length; got {lp.shape} and {lq.shape}")
-    if np.any(np.isnan(lp)) or np.any(np.isnan(lq)):
-        raise ValueError("log_p and log_q must not contain NaN")
+    if lp.ndim != 1 or lp.shape != lq.shape or lp.size == 0:
+        raise ValueError(f"log_p and log_q must be non-empty 1-D arrays of equal length; got {lp.shape} and {lq.shape}")
+    for name, x in (("log_p", lp), ("log_q", lq)):
+        if np.any(np.isnan(x)) or np.any(x == np.inf):
+            raise ValueError(f"{name} must not contain NaN or +inf (log-probabilities are at most 0)")
+        total = float(np.exp(logsumexp(x)))
+        if abs(total - 1.0) > 1e-9:
+            raise ValueError(f"{name} must be normalised log-probabilities; its probabilities sum to {total:.12g}")
     p = np.exp(lp)
     support = p > 0
     if np.any(np.isneginf(lq[support])):

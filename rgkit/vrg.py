@@ -208,13 +208,13 @@ class MappingCheck:
     """What :func:`mapping_check` measured: four deviations that vanish when the mapping holds,
     and four quantities that describe the kernel. All in nats (energies in units of k_BT)."""
 
-    #: max over h of |H^RG(h) - H^RBM(h)|: the mapping theorem.
+    #: The mapping theorem, :math:`\max_h |H^{RG}(h) - H^{RBM}(h)|`.
     coarse: float
-    #: max over (v, h) of |T(v, h) - [ln p(h|v) + H(v) - H^RBM(v)]|.
+    #: :math:`\max_{v,h} |T(v, h) - [\ln p(h|v) + H(v) - H^{RBM}(v)]|`.
     kernel: float
-    #: max over v of |ln Tr_h e^T - [H(v) - H^RBM(v)]|.
+    #: :math:`\max_v |\ln \mathrm{Tr}_h e^T - [H(v) - H^{RBM}(v)]|`.
     trace: float
-    #: |KL - [ln(Z_λ/Z) - <ln Tr_h e^T>_P]|.
+    #: :math:`|\mathrm{KL} - [\ln(Z_\lambda/Z) - \langle \ln \mathrm{Tr}_h e^T \rangle_P]|`.
     kl_identity: float
     #: KL(P‖p) of the data distribution and the RBM's visible marginal.
     kl: float

@@ -111,3 +111,34 @@ def test_summary_row_rejects_bad_arguments():
         compare.summary_row("not a network", s, (2, 4))
     with pytest.raises(ValueError, match="one block side per layer"):
         compare.summary_row(dbn, s, (2,))
+
+
+def test_field_geometry_refuses_non_finite_fields_and_centres():
+    fields = np.ones((2, 8, 8))
+    fields[1, 2, 3] = np.nan
+    with pytest.raises(ValueError, match="finite"):
+        compare.field_geometry(fields)
+    fields[1, 2, 3] = np.inf
+    with pytest.raises(ValueError, match="finite"):
+        compare.field_geometry(fields)
+    with pytest.raises(ValueError, match="finite"):
+        compare.tiling_coverage(np.array([[1.0, np.nan]]), 8, 4)
+
+
+def test_field_geometry_does_not_depend_on_the_scale_of_a_field():
+    fields = np.zeros((1, 12, 12))
+    fields[0, 2:5, 6:8] = [[1.0, 2.0], [0.5, -1.0], [3.0, 0.2]]
+    reference = compare.field_geometry(fields, block=4)
+    for scale in (1e-200, 1e200):  # squares of these under- or overflow without rescaling
+        geo = compare.field_geometry(scale * fields, block=4)
+        assert np.allclose(geo.centre, reference.centre) and np.allclose(geo.rms_radius, reference.rms_radius)
+        assert np.allclose(geo.block_share, reference.block_share)
+
+
+def test_dbn_versus_block_spins_refuses_a_block_as_large_as_the_lattice_before_working():
+    from rgkit.rbm import DBN
+
+    s = mc.sample(8, 0.4, 20, seed=4)
+    dbn = DBN([64, 4], units="spin", seed=1)
+    with pytest.raises(ValueError, match="block must be at most 7"):
+        compare.dbn_versus_block_spins(dbn, s, (8,), seed=2)

@@ -6,7 +6,7 @@ from scipy.special import logsumexp
 
 from rgkit import exact, ising
 from rgkit.exact import KC
-from rgkit.states import configurations
+from rgkit.states import configurations, log_boltzmann
 
 CATALAN = 0.915965594177219015
 
@@ -89,7 +89,7 @@ def test_ring_partition_function_is_stable_for_strong_coupling():
 def test_ring_correlation_matches_enumeration(K):
     N = 10
     states = configurations(N)
-    w = np.exp(exact.log_boltzmann(K * ising.energy(states)))
+    w = np.exp(log_boltzmann(K * ising.energy(states, dim=1)))
     for r in range(N + 1):
         expected = w @ (states[:, 0] * states[:, r % N])
         assert abs(exact.ring_correlation(N, K, r) - expected) < 1e-12
@@ -101,7 +101,7 @@ def test_ising_energy_and_magnetization():
     stripes = np.tile(np.array([1, -1], dtype=np.int8), (1, 4, 2))  # shape (1, 4, 4)
     assert ising.energy(stripes)[0] == 0
     ring = np.array([[1, 1, -1, -1]], dtype=np.int8)
-    assert ising.energy(ring)[0] == 0 and ising.magnetization(ring)[0] == 0
+    assert ising.energy(ring, dim=1)[0] == 0 and ising.magnetization(ring, dim=1)[0] == 0
     # A side-2 lattice joins each neighbour pair by two bonds.
     assert ising.energy(np.ones((1, 2, 2), dtype=np.int8))[0] == -8
 
@@ -113,6 +113,7 @@ def test_ising_energy_and_magnetization():
         (np.zeros((2, 3, 3), dtype=np.int8), ValueError),
         (np.ones((2, 3, 4), dtype=np.int8), ValueError),
         (np.ones((2, 1), dtype=np.int8), ValueError),
+        (np.ones((4, 4), dtype=np.int8), ValueError),  # one lattice without its batch axis
         (np.ones(5, dtype=np.int8), ValueError),
     ],
 )

@@ -75,7 +75,7 @@ def test_ring_correlations_match_the_transfer_matrix(method):
 def test_exact_ring_samples_are_independent_and_exact():
     s = mc.sample(4, 0.7, 40_000, dim=1, seed=16)
     counts = np.bincount(states.state_index(s.reshape(len(s), -1)), minlength=16)
-    p = np.exp(states.log_boltzmann(0.7 * ising.energy(states.configurations(4))))
+    p = np.exp(states.log_boltzmann(0.7 * ising.energy(states.configurations(4), dim=1)))
     assert stats.chi_square_test(counts, p).p_value > 1e-3
 
 
@@ -146,7 +146,7 @@ def test_recording_runs_exactly_the_production_kernel(L, dim, method):
     assert ran.spins.tobytes() == recorded.spins.tobytes()
     assert (ran.updates, ran.changed) == (recorded.updates, recorded.changed)
     assert energies.shape == (37,) and energies.dtype == np.float64
-    assert energies[-1] == ising.energy(recorded.spins[None])[0]
+    assert energies[-1] == ising.energy(recorded.spins[None], dim=dim)[0]
 
 
 def test_recording_across_chunks_matches_one_recorded_run(monkeypatch):

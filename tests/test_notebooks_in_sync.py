@@ -50,3 +50,30 @@ def test_chapter_has_a_parameters_cell_with_profile_and_seed(md):
     assert len(tagged) == 1, "exactly one cell must be tagged `parameters`"
     source = tagged[0].source
     assert "profile = profiles.default_profile()" in source and "seed =" in source
+
+
+#: A code cell shows one idea; helper code longer than this belongs in rgkit (the [layout] rule).
+MAX_CELL_LINES = 25
+
+
+@pytest.mark.parametrize("md", chapter_sources(), ids=lambda p: p.stem)
+def test_chapter_code_cells_are_short(md):
+    nb = jupytext.read(md)
+    long = [
+        (i, len(c.source.splitlines()))
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code" and len(c.source.splitlines()) > MAX_CELL_LINES
+    ]
+    assert not long, f"{md.name}: code cells (index, lines) longer than {MAX_CELL_LINES}: {long}; move helpers to rgkit"
+
+
+@pytest.mark.parametrize("md", chapter_sources(), ids=lambda p: p.stem)
+def test_every_assertion_in_a_chapter_states_its_claim(md):
+    import ast
+
+    bare = []
+    for cell in jupytext.read(md).cells:
+        if cell.cell_type == "code":
+            code = "\n".join(line for line in cell.source.splitlines() if not line.startswith(("%", "!")))
+            bare += [ast.unparse(n) for n in ast.walk(ast.parse(code)) if isinstance(n, ast.Assert) and n.msg is None]
+    assert not bare, f'{md.name}: write `assert condition, "the claim"`: {bare}'

@@ -305,3 +305,26 @@ def test_copy_is_independent_of_the_original():
     twin = rbm.copy()
     twin.W = twin.W * 2
     assert not np.array_equal(twin.W, rbm.W)
+
+
+def test_exact_gradient_works_in_blocks_of_states_with_bounded_memory():
+    import tracemalloc
+
+    # 15 visible units: two blocks of enumerated states. The model side by one dense sum is
+    # the independent route.
+    rbm = random_rbm(15, 40, units="spin", seed=31, scale=0.2)
+    v = configurations(15, "spin")[::997]
+    grad = rbm.log_likelihood_gradient(v)
+    vs = configurations(15, "spin").astype(np.float64)
+    p = np.exp(-rbm.free_energy(vs) - rbm.log_partition())
+    mh = np.tanh(vs @ rbm.W + rbm.b)
+    data_mh = np.tanh(v @ rbm.W + rbm.b)
+    expected_W = v.T @ data_mh / len(v) - vs.T @ (p[:, None] * mh)
+    assert np.max(np.abs(grad.W - expected_W)) < 1e-12
+    # 17 visible × 200 hidden: one dense pass would hold 2^17 × 200 doubles (210 MB) at once.
+    wide = random_rbm(17, 200, units="binary", seed=32, scale=0.05)
+    tracemalloc.start()
+    wide.log_likelihood_gradient(configurations(17, "binary")[:10])
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 150e6, f"peak {peak / 1e6:.0f} MB"  # less than one dense array of the model side

@@ -59,3 +59,18 @@ def test_kl_divergence_is_infinite_when_q_misses_support():
 def test_kl_divergence_rejects_mismatched_shapes():
     with pytest.raises(ValueError, match="equal length"):
         kl_divergence(np.zeros(3), np.zeros(4))
+
+
+@pytest.mark.parametrize(
+    ("log_p", "log_q", "match"),
+    [
+        (np.array([]), np.array([]), "non-empty"),
+        (np.log([0.5, 0.25]), np.log([0.5, 0.5]), "log_p must be normalised"),
+        (np.log([0.5, 0.5]), np.log([0.9, 0.9]), "log_q must be normalised"),
+        (np.array([0.0, np.inf]), np.log([0.5, 0.5]), r"\+inf"),
+        (np.log([0.5, 0.5]), np.array([np.nan, 0.0]), "NaN"),
+    ],
+)
+def test_kl_divergence_refuses_what_is_not_a_pair_of_distributions(log_p, log_q, match):
+    with pytest.raises(ValueError, match=match):
+        kl_divergence(log_p, log_q)

@@ -67,7 +67,8 @@ def test_mapping_identities_hold_to_machine_precision(n_visible, n_hidden, seed)
 
 def test_mapping_holds_for_binary_units_too():
     rbm = random_rbm(7, 4, units="binary", seed=3)
-    check = vrg.mapping_check(rbm, hamiltonian.random_hamiltonian(7, seed=4))
+    spin_h = hamiltonian.random_hamiltonian(7, seed=4)
+    check = vrg.mapping_check(rbm, lambda bits: spin_h(2 * bits - 1))  # the same H, read on 0/1 states
     assert max(getattr(check, k) for k in ("coarse", "kernel", "trace", "kl_identity")) <= 1e-12
 
 
@@ -188,3 +189,33 @@ def test_block_spin_kernel_validates():
         vrg.block_spin_kernel(6, 2, -1.0)
     with pytest.raises(ValueError, match="at least 2"):
         vrg.block_spin_kernel(6, 1, 1.0)
+
+
+def test_hamiltonian_refuses_two_values_for_one_set_of_sites():
+    with pytest.raises(ValueError, match="same sites"):
+        hamiltonian.Hamiltonian(2, {(0, 1): 1.0, (1, 0): 2.0})
+
+
+@pytest.mark.parametrize("bad", [np.array([[0, 1, 1]]), np.array([[1.0, np.nan, -1.0]]), np.array([[1, 2, -1]])])
+def test_hamiltonian_refuses_states_that_are_not_spins(bad):
+    H = hamiltonian.Hamiltonian(3, {(0, 1): 0.5, (2,): 0.1})
+    with pytest.raises(ValueError, match="only -1 and 1"):
+        H(bad)
+
+
+def test_mapping_check_refuses_a_spin_hamiltonian_on_binary_units():
+    rbm = random_rbm(5, 2, units="binary", seed=1)
+    with pytest.raises(ValueError, match="only -1 and 1"):
+        vrg.mapping_check(rbm, hamiltonian.random_hamiltonian(5, seed=2))
+
+
+@pytest.mark.parametrize("tol", [float("nan"), -1.0])
+def test_expand_hamiltonian_refuses_a_tolerance_that_would_drop_or_keep_everything(tol):
+    with pytest.raises(ValueError, match="tol"):
+        hamiltonian.expand_hamiltonian(np.zeros(8), 3, tol=tol)
+
+
+def test_random_hamiltonian_refuses_sizes_that_cannot_fit():
+    with pytest.raises(ValueError, match="couplings; at most"):
+        hamiltonian.random_hamiltonian(30, max_order=30)
+    assert len(hamiltonian.random_hamiltonian(6, max_order=2, seed=0).couplings) == 6 + 15
