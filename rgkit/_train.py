@@ -103,6 +103,7 @@ def cd_gradient(
     units: str,
     rng: np.random.Generator,
     chains: np.ndarray | None = None,
+    visible_mean: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The CD-k (or, with ``chains``, PCD-k) estimate of the log-likelihood gradient.
 
@@ -111,13 +112,18 @@ def cd_gradient(
     uses the hidden means of the final visible states. Each phase is averaged over its own
     states: the positive over the data rows, the negative over the chains (as many as the data
     rows in CD, any number in PCD). Returns (gW, ga, gb, final chains).
+
+    With ``visible_mean`` the negative phase puts the visible conditional means in place of
+    visible samples (the hidden layer is still sampled), as Hinton & Salakhutdinov's
+    ``rbm.m`` does in its CD-1: ``negdata = σ(poshidstates W' + a)``.
     """
     x0 = v0 @ W
     x0 += b
     ph0 = layer_mean(x0, units)
     h = layer_sample(x0 if chains is None else chains @ W + b, units, rng)
     for step in range(k):
-        v = layer_sample(h @ W.T + a, units, rng)
+        x = h @ W.T + a
+        v = layer_mean(x, units) if visible_mean else layer_sample(x, units, rng)
         if step < k - 1:
             h = layer_sample(v @ W + b, units, rng)
     phk = layer_mean(v @ W + b, units)

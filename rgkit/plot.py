@@ -273,7 +273,11 @@ def energy_and_specific_heat(
 
 
 def autocorrelation_scaling(
-    sizes: Sequence[int], tau: Mapping[str, Sequence[float]], fits: Mapping[str, tuple[float, float]]
+    sizes: Sequence[int],
+    tau: Mapping[str, Sequence[float]],
+    fits: Mapping[str, tuple[float, float]],
+    *,
+    tau_err: Mapping[str, Sequence[float]] | None = None,
 ):
     """τ_int against the lattice side on log-log axes, with the fitted power laws.
 
@@ -286,6 +290,8 @@ def autocorrelation_scaling(
     fits : mapping of str to (slope, intercept)
         The straight-line fit of ln τ against ln L for each method, as ``np.polyfit``
         returns it; the slope is the dynamic exponent z written in the legend.
+    tau_err : mapping of str to sequence of float, optional
+        Standard errors of ``tau``, drawn as error bars.
 
     Returns
     -------
@@ -299,11 +305,16 @@ def autocorrelation_scaling(
     for method, values in tau.items():
         if len(values) != L.size:
             raise ValueError(f"tau[{method!r}] must have one value per size ({L.size}); got {len(values)}")
+        if tau_err is not None and len(tau_err.get(method, ())) != L.size:
+            raise ValueError(f"tau_err[{method!r}] must have one value per size ({L.size})")
     fig, ax = plt.subplots(figsize=(5.5, 3.5))
     for (method, values), marker in zip(tau.items(), "osd^v", strict=False):
         slope, intercept = fits[method]
-        ax.loglog(L, values, marker, label=f"{method}: z = {slope:.2f}")
-        ax.loglog(L, np.exp(intercept) * L**slope, "k:", lw=0.8)
+        err = None if tau_err is None else tau_err[method]
+        ax.errorbar(L, values, yerr=err, fmt=marker, capsize=2, label=f"{method}: z = {slope:.2f}")
+        ax.plot(L, np.exp(intercept) * L**slope, "k:", lw=0.8)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
     ax.set_xlabel("lattice side L")
     ax.set_ylabel(r"$\tau_{int}$ of the energy (sweeps)")
     ax.legend()
@@ -450,7 +461,7 @@ def generated_couplings(strengths: np.ndarray, couplings: Mapping[str, np.ndarra
     strengths : array of float, shape (n,)
         Kernel strengths λ.
     couplings : mapping from str to array of float, shape (n,)
-        One curve per named coupling (at most three), in units of k_B T.
+        One curve per named coupling (at most three), dimensionless (J/k_BT).
 
     Returns
     -------
@@ -464,36 +475,72 @@ def generated_couplings(strengths: np.ndarray, couplings: Mapping[str, np.ndarra
     for (name, values), style in zip(couplings.items(), ["-", "--", ":"], strict=False):
         ax.plot(x, values, style, label=name)
     ax.set_xlabel(r"kernel strength $\lambda$ (dimensionless)")
-    ax.set_ylabel(r"coarse coupling $K'_S$ (units of $k_BT$)")
+    ax.set_ylabel(r"coarse coupling $K'_S$")
     ax.legend()
     return fig
 
 
-def kl_against_delta_f(scales: np.ndarray, kl: np.ndarray, delta_f: np.ndarray, best: float):
-    """Training's criterion (KL) and the RG's (ΔF) along a family of RBMs λ(s).
+def criteria_along_family(x: np.ndarray, curves: Mapping[str, np.ndarray], best: Sequence[float], *, xlabel: str):
+    """Several criteria for ranking a family of models, against the family's parameter.
 
     Parameters
     ----------
-    scales : array of float, shape (n,)
-        The factor s multiplying every parameter.
-    kl, delta_f : arrays of float, shape (n,)
-        KL(P || p_λ(s)) and ΔF of the kernel ln p_λ(s)(h|v), in nats.
-    best : float
-        The scale of least KL, marked by a grey line.
+    x : array of float, shape (n,)
+        The parameter of the family.
+    curves : mapping from str to array of float, shape (n,)
+        One curve per criterion (at most three), in nats.
+    best : sequence of float, one per curve
+        The parameter each criterion picks, marked by a vertical line in the curve's colour.
+    xlabel : str
 
     Returns
     -------
     matplotlib.figure.Figure
     """
-    x = np.asarray(scales, dtype=np.float64)
-    _check_curves(x, "scales", kl=kl, delta_f=delta_f)
-    fig, ax = plt.subplots(figsize=(6, 3.5))
-    ax.plot(x, kl, label=r"$\mathrm{KL}(P\,\|\,p_{\lambda(s)})$ (what training minimises)")
-    ax.plot(x, delta_f, "--", label=r"$\Delta F$ of $T=\ln p_{\lambda(s)}(h|v)$ (RG exactness)")
-    ax.axvline(best, color="grey", lw=0.8)
-    ax.set_xlabel("scale $s$ of all RBM parameters (dimensionless)")
+    x = np.asarray(x, dtype=np.float64)
+    if not 1 <= len(curves) <= 3 or len(best) != len(curves):
+        raise ValueError(f"give one to three curves and one best value per curve; got {len(curves)} and {len(best)}")
+    _check_curves(x, "x", **{f"curves[{k!r}]": v for k, v in curves.items()})
+    fig, ax = plt.subplots(figsize=(6.5, 3.6))
+    for (label, y), style, b in zip(curves.items(), ["-", "--", ":"], best, strict=False):
+        (line,) = ax.plot(x, y, style, label=label)
+        ax.axvline(b, color=line.get_color(), lw=0.8, ls=style)
+    ax.axhline(0.0, color="grey", lw=0.5)
+    ax.set_xlabel(xlabel)
     ax.set_ylabel("nats")
     ax.legend(fontsize=9)
+    return fig
+
+
+def bound_along_strength(
+    strengths: np.ndarray, gap: np.ndarray, truncated_coupling: np.ndarray, exact_coupling: np.ndarray
+):
+    """A variational RG along the kernel strength: the free-energy bound (left) and the couplings (right).
+
+    Parameters
+    ----------
+    strengths : array of float, shape (n,)
+        Kernel strengths λ.
+    gap : array of float, shape (n,)
+        :math:`F^b_\\lambda - F^v \\ge 0`, in nats.
+    truncated_coupling, exact_coupling : arrays of float, shape (n,)
+        The nearest-neighbour coupling of the truncated and of the exact coarse Hamiltonian.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    x = np.asarray(strengths, dtype=np.float64)
+    _check_curves(x, "strengths", gap=gap, truncated_coupling=truncated_coupling, exact_coupling=exact_coupling)
+    fig, (ax_f, ax_k) = plt.subplots(1, 2, figsize=(9.5, 3.4))
+    ax_f.plot(x, gap, "-")
+    ax_f.set_xlabel(r"kernel strength $\lambda$ (dimensionless)")
+    ax_f.set_ylabel(r"$F^b_\lambda - F^v$ (nats)")
+    ax_k.plot(x, exact_coupling, "-", label=r"exact $H^{RG}_\lambda$")
+    ax_k.plot(x, truncated_coupling, "--", label=r"truncated bound $H^{b}_\lambda$")
+    ax_k.set_xlabel(r"kernel strength $\lambda$ (dimensionless)")
+    ax_k.set_ylabel(r"nearest-neighbour $K'$")
+    ax_k.legend()
     return fig
 
 
@@ -595,45 +642,66 @@ def learned_chain(kl_curves: Mapping[str, np.ndarray], learned: np.ndarray, exac
     return fig
 
 
-def kernel_choice(
+def kernel_family(
     strengths: np.ndarray,
+    labels: Sequence[str],
     nearest: np.ndarray,
     largest_other: np.ndarray,
     truncation_kl: np.ndarray,
     decimation_nearest: float,
 ):
-    """What block-spin kernels of strength λ generate, against decimation (dashed).
+    """What a family of block kernels generates, one curve per member, against decimation.
 
     Parameters
     ----------
     strengths : array of float, shape (n,)
         Kernel strengths λ (drawn on a log axis).
-    nearest, largest_other : arrays of float, shape (n,)
+    labels : sequence of str, length m
+        One label per curve (e.g. the weight ratio α).
+    nearest, largest_other : arrays of float, shape (m, n)
         The nearest-neighbour coupling and the largest other coupling of each coarse
-        Hamiltonian (e.g. from :func:`rgkit.hamiltonian.ring_couplings`).
-    truncation_kl : array of float, shape (n,)
-        KL divergence (nats) from each coarse distribution to its nearest-neighbour truncation.
+        Hamiltonian (e.g. from :func:`rgkit.hamiltonian.ring_couplings`); the second on a log
+        axis, where values at or below zero are not drawn.
+    truncation_kl : array of float, shape (m, n)
+        KL divergence (nats) from each coarse distribution to its nearest-neighbour truncation
+        (log axis).
     decimation_nearest : float
-        The coupling decimation gives, K'.
+        The coupling decimation gives, K', drawn dashed.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
     x = np.asarray(strengths, dtype=np.float64)
-    _check_curves(x, "strengths", nearest=nearest, largest_other=largest_other, truncation_kl=truncation_kl)
-    fig, (ax_c, ax_kl) = plt.subplots(1, 2, figsize=(9.5, 3.4))
-    ax_c.plot(x, nearest, "o-", label="nearest neighbour")
-    ax_c.plot(x, largest_other, "s-", label="largest other coupling")
-    ax_c.axhline(decimation_nearest, color="k", ls="--", lw=1, label="decimation: K'")
-    ax_c.set_xscale("log")
-    ax_c.set_xlabel(r"kernel strength $\lambda$")
-    ax_c.set_ylabel("coupling")
-    ax_c.legend(fontsize=8)
-    ax_kl.semilogy(x, truncation_kl, "o-", label="block kernel")
-    ax_kl.set_xscale("log")
-    ax_kl.set_xlabel(r"kernel strength $\lambda$")
-    ax_kl.set_ylabel("KL to the NN truncation (nats)")
+    arrays = [np.asarray(a, dtype=np.float64) for a in (nearest, largest_other, truncation_kl)]
+    for name, a in zip(("nearest", "largest_other", "truncation_kl"), arrays, strict=True):
+        if a.shape != (len(labels), len(x)):
+            raise ValueError(
+                f"{name} must have shape (len(labels), len(strengths)) = {(len(labels), len(x))}; got {a.shape}"
+            )
+    if not labels:
+        raise ValueError("labels must name at least one curve")
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.4))
+    styles = ["o-", "s-", "^-", "v-", "d-", "x-"]
+    for row, label in enumerate(labels):
+        for ax, a in zip(axes, arrays, strict=True):
+            ax.plot(
+                x,
+                np.where(a[row] > 0, a[row], np.nan) if ax is not axes[0] else a[row],
+                styles[row % len(styles)],
+                ms=3,
+                label=label,
+            )
+    axes[0].axhline(decimation_nearest, color="k", ls="--", lw=1, label="decimation: K'")
+    for ax, ylabel in zip(
+        axes, ["nearest-neighbour coupling", "largest other coupling", "KL to the NN truncation (nats)"], strict=True
+    ):
+        ax.set_xscale("log")
+        ax.set_xlabel(r"kernel strength $\lambda$")
+        ax.set_ylabel(ylabel)
+    axes[1].set_yscale("log")
+    axes[2].set_yscale("log")
+    axes[0].legend(fontsize=8)
     return fig
 
 
@@ -721,46 +789,70 @@ def reconstructions_and_samples(
     return fig
 
 
-def correlations_versus_blocks(
-    g_data: np.ndarray, g_reconstructions: Sequence[np.ndarray], g_blocks: Sequence[np.ndarray], blocks: Sequence[int]
-):
-    """G(r) of the data, of reconstructions through each layer, and of block spins at distance b·r.
+def correlations_versus_blocks(comparison, blocks: Sequence[int]):
+    """Two panels of G(r): the network's reconstructions against the data, its hidden layers against block spins.
+
+    Left: G(r) of the data and of configurations reconstructed through each layer (how well
+    the network models the data). Right: G of the majority-rule block spins and of each
+    layer's hidden states on the coarse lattice (:func:`rgkit.compare.assign_units_to_sites`),
+    both drawn at distances b·r in original lattice spacings, with the data for reference.
 
     Parameters
     ----------
-    g_data : array, shape (n_r,)
-        G(r) of the data at r = 0, 1, ... (e.g. :func:`rgkit.ising.correlation_function`).
-    g_reconstructions : sequence of arrays, shape (n_r,)
-        One per layer, on the data's lattice.
-    g_blocks : sequence of arrays
-        One per layer: G of the block spins in block spacings, drawn at distances b·r.
+    comparison : rgkit.compare.DBNComparison
+        From :func:`rgkit.compare.dbn_versus_block_spins`.
     blocks : sequence of int
-        The block side of each layer.
+        The block side of each layer, as given to it.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
-    g_data = np.asarray(g_data, dtype=np.float64)
-    if g_data.ndim != 1:
-        raise ValueError(f"g_data must be 1-D; got shape {g_data.shape}")
-    if not len(g_reconstructions) == len(g_blocks) == len(blocks):
-        raise ValueError("give one reconstruction curve, one block-spin curve and one block side per layer")
-    fig, ax = plt.subplots(figsize=(6, 3.6))
+    g_data = comparison.g_data
+    curves = (comparison.g_reconstructions, comparison.g_blocks, comparison.g_hidden)
+    if g_data is None or any(len(c) != len(blocks) for c in curves):
+        raise ValueError(f"comparison must hold G(r) of the data and of {len(blocks)} layers (one per block side)")
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.6), sharey=True)
     r = np.arange(len(g_data))
-    ax.plot(r, g_data, "k-", lw=2, label="data")
-    for layer, (g_rec, g_blk, b) in enumerate(zip(g_reconstructions, g_blocks, blocks, strict=True), start=1):
+    for ax in (left, right):
+        ax.plot(r, g_data, "k-", lw=2, label="data")
+        ax.set_xlabel("distance r (original lattice spacings)")
+    for layer, (g_rec, g_blk, g_hid, b) in enumerate(zip(*curves, blocks, strict=True), start=1):
         color = f"C{layer - 1}"
-        ax.plot(np.arange(len(g_rec)), g_rec, "-", color=color, label=f"reconstruction, layer {layer}")
-        ax.plot(b * np.arange(len(g_blk)), g_blk, "--o", ms=3, color=color, label=f"blocks, b = {b}")
-    ax.set_xlabel("distance r (original lattice spacings)")
-    ax.set_ylabel("G(r)")
-    ax.legend(fontsize=7)
+        left.plot(np.arange(len(g_rec)), g_rec, "-", color=color, label=f"reconstruction, layer {layer}")
+        right.plot(b * np.arange(len(g_blk)), g_blk, "--o", ms=3, color=color, label=f"blocks, b = {b}")
+        if g_hid is not None:
+            right.plot(b * np.arange(len(g_hid)), g_hid, "-s", ms=3, color=color, label=f"hidden layer {layer}")
+    left.set_ylabel("G(r)")
+    left.set_title("network against data", fontsize="medium")
+    right.set_title("hidden layers against block spins", fontsize="medium")
+    left.legend(fontsize=7)
+    right.legend(fontsize=7)
     return fig
 
 
+def reconstruction_table(comparison) -> str:
+    """Reconstructions through each layer against the data they reconstruct, as Markdown.
+
+    Parameters
+    ----------
+    comparison : rgkit.compare.DBNComparison
+
+    Returns
+    -------
+    str
+    """
+    d = comparison.original
+    rows = [["data", f"{d.energy:.3f}", f"{d.abs_m:.3f}", f"{d.xi:.2f}"]]
+    rows += [
+        [f"reconstruction, layer {layer}", f"{r.energy:.3f}", f"{r.abs_m:.3f}", f"{r.xi:.2f}"]
+        for layer, r in enumerate(comparison.reconstructions, start=1)
+    ]
+    return markdown_table(["configurations", "u per spin", "abs m", "ξ"], rows)
+
+
 def dbn_comparison_table(comparison, blocks: Sequence[int]) -> str:
-    """The per-layer table of a :class:`rgkit.compare.DBNComparison`, as Markdown.
+    """Each layer's fields and hidden states against majority-rule block spins, as Markdown.
 
     Parameters
     ----------
@@ -772,15 +864,21 @@ def dbn_comparison_table(comparison, blocks: Sequence[int]) -> str:
     Returns
     -------
     str
+        One row per layer: median rms radius and b×b share of the fields, share of units placed
+        cleanly, then ξ (original spacings), u and abs m of the hidden states on the coarse
+        lattice against those of the block spins ("–" where the layer has no assignment).
     """
-    layers = (comparison.fields, comparison.reconstructions, comparison.block_spins)
+    layers = (comparison.fields, comparison.block_spins, comparison.assignments, comparison.hidden)
     if any(len(x) != len(blocks) for x in layers):
         raise ValueError(f"comparison has {len(comparison.fields)} layers; blocks has {len(blocks)} entries")
-    header = ["layer", "b", "rms radius", "share in b×b", "tiling", "ξ recon", "ξ blocks × b"]
-    header += ["u recon", "u blocks", "abs m recon", "abs m blocks"]
-    rows = [
-        [layer, b, f"{f.rms_radius:.1f}", f"{f.block_share:.3f}", f"{f.coverage:.2f}", f"{r.xi:.2f}"]
-        + [f"{bl.xi_fine:.2f}", f"{r.energy:.3f}", f"{bl.energy:.3f}", f"{r.abs_m:.3f}", f"{bl.abs_m:.3f}"]
-        for layer, (f, r, bl, b) in enumerate(zip(*layers, blocks, strict=True), start=1)
-    ]
+    header = ["layer", "b", "rms radius", "share in b×b", "clean units", "ξ hidden", "ξ blocks"]
+    header += ["u hidden", "u blocks", "abs m hidden", "abs m blocks"]
+    rows = []
+    for layer, (f, bl, a, h, b) in enumerate(zip(*layers, blocks, strict=True), start=1):
+        hid = ["–"] * 3 if h is None else [f"{h.xi_fine:.2f}", f"{h.energy:.3f}", f"{h.abs_m:.3f}"]
+        clean = "–" if a is None else f"{a.clean_share:.2f}"
+        rows.append(
+            [layer, b, f"{f.rms_radius:.1f}", f"{f.block_share:.3f}", clean, hid[0], f"{bl.xi_fine:.2f}"]
+            + [hid[1], f"{bl.energy:.3f}", hid[2], f"{bl.abs_m:.3f}"]
+        )
     return markdown_table(header, rows)

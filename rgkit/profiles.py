@@ -21,8 +21,22 @@ PROFILE_NAMES = ("smoke", "full")
 
 _SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
     "errata": {
-        "smoke": {"n_visible": 6, "n_hidden": 3},
-        "full": {"n_visible": 10, "n_hidden": 4},
+        "smoke": {
+            "n_visible": 6,
+            "n_hidden": 3,
+            "penalty_L": 4,
+            "penalty_hidden": 4,
+            "penalty_samples": (1_000, 500),
+            "penalty_epochs": 3,
+        },
+        "full": {
+            "n_visible": 10,
+            "n_hidden": 4,
+            "penalty_L": 8,
+            "penalty_hidden": 16,
+            "penalty_samples": (10_000, 5_000),
+            "penalty_epochs": 40,
+        },
     },
     "variational_rg": {
         "smoke": {"n_spins": 8, "coupling_K": 0.5, "n_strengths": 6},
@@ -35,9 +49,12 @@ _SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
     "ising": {
         "smoke": {
             "exact_sizes": (4, 16),
+            "exact_large_L": 1024,
             "mc_sizes": (8,),
             "mc_couplings": (0.3, KC, 0.55),
             "mc_samples": 1_000,
+            "methods_L": 8,
+            "methods_couplings": (0.3, KC, 0.55),
             "tau_sizes": (8, 16),
             "tau_updates": 4_000,
             "magnetization_sizes": (8, 16),
@@ -46,12 +63,18 @@ _SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
             "dataset_L": 16,
             "dataset_K": 0.408,
             "dataset_samples": 1_000,
+            "ring_N": 20,
+            "ring_K": 1.0,
+            "ring_samples": 2_000,
         },
         "full": {
             "exact_sizes": (4, 16, 64),
+            "exact_large_L": 1024,
             "mc_sizes": (8, 16, 32),
             "mc_couplings": (0.2, 0.3, 0.35, 0.4, 0.42, KC, 0.46, 0.5, 0.55, 0.6, 0.7),
             "mc_samples": 10_000,
+            "methods_L": 16,
+            "methods_couplings": (0.3, KC, 0.55),
             "tau_sizes": (8, 16, 32, 64),
             "tau_updates": 65_536,
             "magnetization_sizes": (8, 16, 32, 64),
@@ -60,6 +83,9 @@ _SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
             "dataset_L": 40,
             "dataset_K": 0.408,
             "dataset_samples": 20_000,
+            "ring_N": 20,
+            "ring_K": 1.0,
+            "ring_samples": 20_000,
         },
     },
     "training": {
@@ -77,6 +103,7 @@ _SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
             "model_samples": 300,
             "gibbs_steps": 50,
             "l1_values": (0.0, 2e-4, 1e-2),
+            "ais_betas": (100, 1_000),
         },
         "full": {
             "ring_N": 10,
@@ -92,6 +119,7 @@ _SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
             "model_samples": 2_000,
             "gibbs_steps": 500,
             "l1_values": (0.0, 2e-4, 1e-2),
+            "ais_betas": (1_000, 10_000),
         },
     },
     "decimation": {
@@ -102,7 +130,8 @@ _SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
             "kappas": (0.5, 2.0, 8.0),
             "ring_samples": 2_000,
             "epochs": 5,
-            "strengths": (0.25, 1.0, 4.0),
+            "alphas": (0.0, 0.5, 1.0),
+            "strengths": (0.25, 1.0, 4.0, 64.0),
         },
         "full": {
             "N": 12,
@@ -111,7 +140,8 @@ _SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
             "kappas": (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0),
             "ring_samples": 20_000,
             "epochs": 60,
-            "strengths": (0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0),
+            "alphas": (0.0, 0.25, 0.5, 0.75, 1.0),
+            "strengths": (0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 16.0, 32.0, 64.0),
         },
     },
     "mehta_schwab": {
@@ -122,8 +152,7 @@ _SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
             "layers": (256, 64, 16, 4),
             "blocks": (2, 4, 8),
             "epochs": 2,
-            "spin_epochs": 2,
-            "seed_epochs": 2,
+            "short_epochs": 2,
             "n_seeds": 3,
             "n_measure": 300,
         },
@@ -134,14 +163,13 @@ _SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
             "layers": (1600, 400, 100, 25),
             "blocks": (2, 4, 8),
             "epochs": 200,
-            "spin_epochs": 40,
-            "seed_epochs": 10,
+            "short_epochs": 20,
             "n_seeds": 3,
             "n_measure": 2_000,
         },
     },
     "mapping": {
-        "smoke": {"visible_sizes": (6, 7), "hidden_sizes": (3,), "trials_per_size": 2, "n_scales": 9},
+        "smoke": {"visible_sizes": (6, 7), "hidden_sizes": (3,), "trials_per_size": 2, "n_scales": 21},
         "full": {"visible_sizes": (6, 7, 8, 9, 10), "hidden_sizes": (3, 4, 5), "trials_per_size": 8, "n_scales": 61},
     },
 }

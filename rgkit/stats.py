@@ -93,6 +93,113 @@ def integrated_autocorrelation_time(x: np.ndarray, *, c: float = 5.0) -> tuple[f
     return max(float(taus[k]), 0.5), int(m[k])
 
 
+def autocorrelation_time_error(tau: float, window: int, n: int) -> float:
+    """Statistical error of an integrated autocorrelation time with a window of M steps.
+
+    .. math:: \\sigma_{\\tau} \\approx \\tau \\sqrt{2(2M + 1)/n},
+
+    the Madras–Sokal estimate for a series much longer than τ.
+
+    Parameters
+    ----------
+    tau : float
+        τ_int, at least 1/2, as from :func:`integrated_autocorrelation_time`.
+    window : int
+        The window M it used, at least 1.
+    n : int
+        Length of the series, larger than M.
+
+    Returns
+    -------
+    float
+        The standard error of ``tau``, in its units.
+
+    Raises
+    ------
+    ValueError
+        For ``tau < 1/2``, ``window < 1`` or ``n <= window``.
+
+    References
+    ----------
+    N. Madras and A. D. Sokal, J. Stat. Phys. 50, 109 (1988), Eq. (2.24).
+
+    Examples
+    --------
+    >>> round(autocorrelation_time_error(2.0, 10, 4200), 3)
+    0.2
+    """
+    tau = check_real(tau, "tau")
+    if tau < 0.5:
+        raise ValueError(f"tau must be at least 1/2; got {tau}")
+    window = check_int(window, "window", minimum=1)
+    n = check_int(n, "n", minimum=window + 1)
+    return float(tau * np.sqrt(2 * (2 * window + 1) / n))
+
+
+@dataclass(frozen=True)
+class PowerLawFit:
+    """A fit of y = A x^z, from :func:`power_law_fit`.
+
+    Attributes
+    ----------
+    exponent, exponent_err : float
+        z and its standard error, from the error bars of y.
+    log_prefactor : float
+        ln A.
+    """
+
+    exponent: float
+    exponent_err: float
+    log_prefactor: float
+
+
+def power_law_fit(x: np.ndarray, y: np.ndarray, y_err: np.ndarray) -> PowerLawFit:
+    """Weighted least-squares fit of ln y = ln A + z ln x, with the error of z from the data.
+
+    Each point weighs :math:`(y/\\sigma_y)^2`, the inverse variance of ln y; the error of z is
+    the one those variances imply (not rescaled by the residuals), so that it says how well
+    the data fix z, whether or not a pure power law describes them.
+
+    Parameters
+    ----------
+    x : array of float, shape (n,)
+        Positive abscissae (lattice sizes), at least two distinct.
+    y : array of float, shape (n,)
+        Positive values.
+    y_err : array of float, shape (n,)
+        Their positive standard errors.
+
+    Returns
+    -------
+    PowerLawFit
+
+    Raises
+    ------
+    ValueError
+        For arrays of different shapes, fewer than two distinct x, or non-positive entries.
+
+    Examples
+    --------
+    >>> fit = power_law_fit([2.0, 4.0, 8.0], [3.0, 12.0, 48.0], [0.3, 1.2, 4.8])
+    >>> round(fit.exponent, 12), round(fit.exponent_err, 3)
+    (2.0, 0.102)
+    """
+    arrays = [np.asarray(a, dtype=np.float64) for a in (x, y, y_err)]
+    if arrays[0].ndim != 1 or any(a.shape != arrays[0].shape for a in arrays):
+        raise ValueError(f"x, y and y_err must be 1-D of equal length; got {[a.shape for a in arrays]}")
+    if not all(np.all(np.isfinite(a)) and np.all(a > 0) for a in arrays):
+        raise ValueError("x, y and y_err must be finite and positive")
+    if np.unique(arrays[0]).size < 2:
+        raise ValueError("x needs at least two distinct values")
+    lx, ly = np.log(arrays[0]), np.log(arrays[1])
+    w = (arrays[1] / arrays[2]) ** 2
+    design = np.column_stack([np.ones_like(lx), lx])
+    normal = design.T @ (w[:, None] * design)
+    covariance = np.linalg.inv(normal)
+    intercept, slope = covariance @ (design.T @ (w * ly))
+    return PowerLawFit(float(slope), float(np.sqrt(covariance[1, 1])), float(intercept))
+
+
 def binning_error(x: np.ndarray, *, min_blocks: int = 32) -> tuple[float, float]:
     """Mean and standard error of a correlated series by blocking (Flyvbjerg–Petersen).
 

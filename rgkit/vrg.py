@@ -222,6 +222,8 @@ class MappingCheck:
     trace_spread: float
     #: The mean of ln Tr_h e^T over P.
     log_trace_mean: float
+    #: :math:`\max_v |\ln \mathrm{Tr}_h e^T|`, the violation of the trace condition (zero when it holds).
+    trace_violation: float
     #: F^h − F^v.
     delta_f: float
 
@@ -248,7 +250,8 @@ def mapping_check(rbm: RBM, hamiltonian: Callable[[np.ndarray], np.ndarray]) -> 
     -------
     MappingCheck
         The four deviations above, and ``kl`` (KL(P‖p) in nats), ``trace_spread`` (max − min over v
-        of ln Tr_h e^T), ``log_trace_mean`` (its mean over P) and ``delta_f`` (F^h − F^v).
+        of ln Tr_h e^T), ``log_trace_mean`` (its mean over P), ``trace_violation`` (max over v of
+        its absolute value) and ``delta_f`` (F^h − F^v).
     """
     kernel = rbm_kernel(rbm, hamiltonian)
     n, m, units = rbm.n_visible, rbm.n_hidden, rbm.units
@@ -275,6 +278,7 @@ def mapping_check(rbm: RBM, hamiltonian: Callable[[np.ndarray], np.ndarray]) -> 
         kl=kl,
         trace_spread=float(np.ptp(log_tr)),
         log_trace_mean=mean_log_tr,
+        trace_violation=float(np.max(np.abs(log_tr))),
         delta_f=log_z - log_z_model,
     )
 
@@ -323,6 +327,139 @@ def block_spin_kernel(n_visible: int, block: int, strength: float) -> Kernel:
         return (np.asarray(h, dtype=np.float64) * x).sum(axis=-1) - log_sum_units(x, "spin").sum(axis=-1)
 
     return kernel
+
+
+def block_kernel(n_visible: int, weights: object) -> Kernel:
+    """The normalised kernel of coarse spins each coupled to one block of fine spins with given weights.
+
+    .. math:: T_w(v, h) = \\sum_j \\big[h_j x_j - \\ln(2\\cosh x_j)\\big], \\qquad
+              x_j = \\sum_{k} w_k\\, v_{bj + k},
+
+    with b = ``len(weights)`` spins per contiguous block. It is :math:`\\ln p(h \\mid v)` of the
+    spin RBM :func:`block_rbm` (no biases), so it satisfies the trace condition for every w.
+    Equal weights λ give Kadanoff's kernel (:func:`block_spin_kernel`); weights (λ, 0) are a
+    noisy copy of the first spin of each block, which becomes decimation
+    (:func:`decimation_kernel`) as λ → ∞.
+
+    Parameters
+    ----------
+    n_visible : int
+        Number of fine spins, a multiple of the block length.
+    weights : sequence of float, shape (b,)
+        Finite weights w_k of the spins of a block, b ≥ 1.
+
+    Returns
+    -------
+    callable
+        ``T(v, h)`` for spin states, with ``n_visible // b`` coarse spins.
+
+    Raises
+    ------
+    ValueError
+        If a weight is not finite, or ``n_visible`` is not a multiple of b.
+
+    Examples
+    --------
+    >>> T = block_kernel(4, [0.5, 0.5])
+    >>> bool(np.allclose(log_trace(T, 4, 2), 0.0))
+    True
+    """
+    w = _block_weights(n_visible, weights)
+    n_visible, block = int(n_visible), len(w)
+
+    def kernel(v: np.ndarray, h: np.ndarray) -> np.ndarray:
+        v = np.asarray(v, dtype=np.float64)
+        x = (v.reshape(*v.shape[:-1], n_visible // block, block) * w).sum(axis=-1)
+        return (np.asarray(h, dtype=np.float64) * x).sum(axis=-1) - log_sum_units(x, "spin").sum(axis=-1)
+
+    return kernel
+
+
+def _block_weights(n_visible: object, weights: object) -> np.ndarray:
+    n_visible = check_int(n_visible, "n_visible", minimum=1)
+    w = np.asarray(weights, dtype=np.float64)
+    if w.ndim != 1 or w.size < 1 or not np.all(np.isfinite(w)):
+        raise ValueError(f"weights must be a non-empty 1-D sequence of finite numbers; got {weights!r}")
+    if n_visible % w.size:
+        raise ValueError(f"n_visible ({n_visible}) must be a multiple of the block length ({w.size})")
+    return w
+
+
+def block_rbm(n_visible: int, weights: object) -> RBM:
+    """The spin RBM whose hidden unit j couples to block j of the fine spins with the given weights.
+
+    Its conditional :math:`\\ln p(h \\mid v)` is :func:`block_kernel`; its hidden units share no
+    visible unit, so in the model they are independent and :math:`H^{RBM}(h)` is a constant,
+    and its visible marginal couples spins only inside a block.
+
+    Parameters
+    ----------
+    n_visible : int
+        Number of visible spins, a multiple of the block length.
+    weights : sequence of float, shape (b,)
+        The weights w_k of the spins of a block (finite).
+
+    Returns
+    -------
+    RBM
+        Spin units, ``n_visible`` visible, ``n_visible // b`` hidden, zero biases.
+    """
+    w = _block_weights(n_visible, weights)
+    n_hidden = int(n_visible) // len(w)
+    W = np.zeros((int(n_visible), n_hidden))
+    for j in range(n_hidden):
+        W[j * len(w) : (j + 1) * len(w), j] = w
+    return RBM.from_parameters(W, units="spin")
+
+
+def cumulant_bound_hamiltonian(
+    kernel: Kernel,
+    reference: Callable[[np.ndarray], np.ndarray],
+    perturbation: Callable[[np.ndarray], np.ndarray],
+    n_visible: int,
+    n_hidden: int,
+) -> np.ndarray:
+    """Kadanoff's lower-bound coarse Hamiltonian :math:`H^{\\rm b}(h) \\ge H^{RG}(h)` of :math:`H = H_0 + V`.
+
+    With the average :math:`\\langle \\cdot \\rangle_{0,h}` over v with weight
+    :math:`e^{T(v,h) - H_0(v)}` at fixed h, and :math:`Z_0(h) = \\mathrm{Tr}_v e^{T - H_0}`,
+
+    .. math:: H^{\\rm b}(h) = -\\ln Z_0(h) + \\langle V \\rangle_{0,h} \\;\\ge\\; H^{RG}(h)
+              = -\\ln Z_0(h) - \\ln \\langle e^{-V} \\rangle_{0,h}
+
+    by Jensen's inequality, for every h. So :math:`F^{\\rm b} = -\\ln \\mathrm{Tr}_h e^{-H^{\\rm b}}
+    \\ge F^h`, which equals :math:`F^v` when the kernel satisfies the trace condition: an upper
+    bound on the free energy (a lower bound on ln Z) that one minimises over the kernel's
+    parameters. When T and :math:`H_0` factorise over blocks, :math:`\\langle V\\rangle_{0,h}` is a
+    sum of products of one-block averages, so :math:`H^{\\rm b}` has only the couplings that
+    V carries between blocks: a truncated coarse Hamiltonian.
+
+    Parameters
+    ----------
+    kernel : callable
+        T(v, h).
+    reference, perturbation : callable
+        :math:`H_0` and V, each mapping spins (n, n_visible) to energies (n,).
+    n_visible, n_hidden : int
+
+    Returns
+    -------
+    ndarray of float64, shape (2**n_hidden,)
+        In the order of ``configurations(n_hidden)``.
+
+    References
+    ----------
+    L. P. Kadanoff, "Variational principles and approximate renormalization group
+    calculations", Phys. Rev. Lett. 34, 1005 (1975); L. P. Kadanoff, A. Houghton and
+    M. C. Yalabik, J. Stat. Phys. 14, 171 (1976).
+    """
+    table = kernel_table(kernel, n_visible, n_hidden)
+    e0 = _energies(reference, n_visible, "spin")
+    ev = _energies(perturbation, n_visible, "spin")
+    log_w = table - e0[:, None]
+    log_z0 = logsumexp(log_w, axis=0)
+    mean_v = np.einsum("vh,v->h", np.exp(log_w - log_z0[None, :]), ev)
+    return -log_z0 + mean_v
 
 
 # ----------------------------------------------------------------------------- exact constructions, 1D

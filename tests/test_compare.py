@@ -92,8 +92,10 @@ def test_summary_row_quotes_the_comparison_it_summarises():
     assert row.u_recon == tuple(r.energy for r in out.reconstructions)
     assert row.xi_recon == tuple(r.xi for r in out.reconstructions)
     assert row.abs_m_recon == tuple(r.abs_m for r in out.reconstructions)
+    # Layers of 4 and 2 units do not fill the 16 and 4 sites of b = 2, 4: no hidden lattice.
+    assert out.assignments == (None, None) and np.isnan(row.u_hidden).all() and np.isnan(row.clean_share).all()
     labelled = row.labelled()
-    assert len(labelled) == 6 * 2 + 1
+    assert len(labelled) == 9 * 2 + 1
     assert list(labelled)[:2] == ["layer 1: rms radius", "layer 1: share in b×b"]
     assert labelled["layer 2: u recon"] == row.u_recon[1]
     assert labelled["share of compact layer-1 fields"] == row.compact_share
@@ -142,3 +144,116 @@ def test_dbn_versus_block_spins_refuses_a_block_as_large_as_the_lattice_before_w
     dbn = DBN([64, 4], units="spin", seed=1)
     with pytest.raises(ValueError, match="block must be at most 7"):
         compare.dbn_versus_block_spins(dbn, s, (8,), seed=2)
+
+
+def test_coarse_site_centres_are_the_block_centres():
+    c = compare.coarse_site_centres(8, 4)
+    assert np.array_equal(c, [[1.5, 1.5], [1.5, 5.5], [5.5, 1.5], [5.5, 5.5]])
+    field = np.zeros((1, 8, 8))
+    field[0, :4, :4] = 1.0  # block (0, 0)
+    geo = compare.field_geometry(field, block=4)
+    assert np.allclose(geo.centre[0], c[0])
+    with pytest.raises(ValueError, match="divisible"):
+        compare.coarse_site_centres(8, 3)
+
+
+def _block_fields(L: int, b: int, order: np.ndarray) -> np.ndarray:
+    """Fields that are exactly the b×b blocks, unit k on block order[k], with alternating signs."""
+    n = (L // b) ** 2
+    fields = np.zeros((n, L, L))
+    for k, site in enumerate(order):
+        i, j = divmod(int(site), L // b)
+        fields[k, b * i : b * i + b, b * j : b * j + b] = 1.0 if k % 2 == 0 else -1.0
+    return fields
+
+
+def test_assignment_recovers_shuffled_blocks_and_their_signs():
+    L, b = 8, 2
+    order = np.random.default_rng(0).permutation(16)
+    a = compare.assign_units_to_sites(_block_fields(L, b, order), b)
+    assert np.array_equal(a.site, order)
+    assert np.allclose(a.distance, 0) and a.compact.all() and a.in_block.all() and a.clean_share == 1.0
+    assert np.array_equal(a.sign, np.where(np.arange(16) % 2 == 0, 1, -1))
+
+
+def test_assignment_reports_spread_and_crowded_fields_as_not_clean():
+    L, b = 8, 4
+    fields = _block_fields(L, b, np.arange(4))
+    fields[1] = 1.0  # spread over the lattice: no clear centre
+    fields[2] = np.roll(fields[0], 1, axis=1)  # crowds unit 0's block: one of them goes far
+    a = compare.assign_units_to_sites(fields, b)
+    assert sorted(a.site) == [0, 1, 2, 3]  # one-to-one even so
+    assert not a.compact[1] and not a.clean[1]
+    assert a.compact[0] and a.compact[2]
+    assert a.clean[3] and a.clean_share < 1
+    assert a.in_block[0] != a.in_block[2]  # the crowded pair cannot both sit on block 0
+    assert not (a.clean[0] and a.clean[2])
+    with pytest.raises(ValueError, match="one-to-one"):
+        compare.assign_units_to_sites(fields[:3], b)
+    with pytest.raises(ValueError, match="compact_below"):
+        compare.assign_units_to_sites(fields, b, compact_below=2.0)
+
+
+def _block_spin_dbn(L: int, b: int, units: str, strength: float):
+    """A one-layer DBN whose unit k sums block order[k] with weight ±strength (signs alternate)."""
+    from rgkit.rbm import DBN
+
+    order = np.random.default_rng(1).permutation((L // b) ** 2)
+    fields = _block_fields(L, b, order)
+    dbn = DBN([L * L, len(order)], units=units, seed=0, weight_scale=0.0)
+    W = strength * fields.reshape(len(order), L * L).T
+    rbm = dbn.layers[0]
+    if units == "binary":  # the same fields on 0/1 inputs: v = (s + 1)/2, biases cancel the shift
+        rbm.W, rbm.b = 2 * W, -W.sum(axis=0)
+    else:
+        rbm.W = W
+    return dbn, fields
+
+
+@pytest.mark.parametrize("units", ["binary", "spin"])
+def test_strong_block_units_give_back_the_majority_rule_block_spins(units):
+    from rgkit.rg import majority_rule
+
+    L, b = 8, 2
+    s = mc.sample(L, 0.4, 50, seed=7)
+    dbn, fields = _block_spin_dbn(L, b, units, strength=30.0)
+    a = compare.assign_units_to_sites(fields, b)
+    v = s.reshape(len(s), -1)
+    v = (v + 1) // 2 if units == "binary" else v
+    blocks = majority_rule(s, b, seed=0)
+    decided = s.reshape(len(s), L // b, b, L // b, b).sum(axis=(2, 4)) != 0  # ties are coin flips
+    for mode in ("sample", "sign"):
+        coarse = compare.coarse_hidden_states(dbn, v, 1, a, mode=mode, seed=3)
+        assert coarse.shape == (len(s), L // b, L // b) and coarse.dtype == np.int8
+        assert np.array_equal(coarse[decided], blocks[decided])
+    with pytest.raises(ValueError, match="mode"):
+        compare.coarse_hidden_states(dbn, v, 1, a, mode="mean")
+
+
+def test_dbn_versus_block_spins_places_full_layers_on_the_coarse_lattice():
+    L, b = 8, 2
+    s = mc.sample(L, 0.4, 100, seed=8)
+    dbn, _ = _block_spin_dbn(L, b, "spin", strength=30.0)
+    out = compare.dbn_versus_block_spins(dbn, s, (b,), seed=2)
+    (hidden,), (blocked,) = out.hidden, out.block_spins
+    assert out.assignments[0].clean_share == 1.0 and hidden.spacing == b
+    # Hidden states equal the block spins except where a block's sum ties: the statistics agree
+    # to within the share of tied blocks.
+    tied = np.mean(s.reshape(100, 4, b, 4, b).sum(axis=(2, 4)) == 0)
+    assert abs(hidden.abs_m - blocked.abs_m) <= 2 * tied and abs(hidden.energy - blocked.energy) <= 4 * tied
+    assert len(out.g_data) == L // 2 + 1 and len(out.g_hidden[0]) == L // b // 2 + 1
+    row = compare.summary_row(dbn, s, (b,), seed=2)
+    assert row.u_hidden == (hidden.energy,) and row.clean_share == (1.0,)
+
+
+def test_statistics_errors_match_the_jackknife_of_stats():
+    from rgkit import ising, stats
+
+    s = mc.sample(8, 0.4, 128, seed=9)
+    err = compare.statistics_errors(s, spacing=2, n_blocks=16)
+    for key in ("energy", "abs_m", "xi"):
+        want = stats.jackknife(s, lambda x, key=key: getattr(ising.lattice_statistics(x), key), n_blocks=16)[1]
+        assert np.isclose(getattr(err, key), want, rtol=1e-10)
+    assert err.spacing == 2 and err.xi_fine == 2 * err.xi
+    with pytest.raises(ValueError, match="n_blocks"):
+        compare.statistics_errors(s[:10], n_blocks=16)

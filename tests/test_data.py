@@ -157,3 +157,14 @@ def test_trained_dbn_is_cached_with_its_history(tmp_path):
         assert np.array_equal(a.W, b.W) and a.history["epoch"] == b.history["epoch"] == [1, 2]
     other, entry_other = data.trained_dbn(x[::-1].copy(), (9, 4, 2), **kwargs)
     assert not entry_other.from_cache  # other data bytes, other key
+
+
+def test_trained_dbn_threads_the_reference_cd1_option_into_its_key_and_layers(tmp_path):
+    x = np.random.default_rng(0).integers(0, 2, (60, 9)).astype(np.int8)
+    kwargs = dict(units="binary", epochs=1, seed=0, directory=tmp_path, progress=False)
+    default, entry = data.trained_dbn(x, (9, 4, 2), **kwargs)
+    mean, entry_mean = data.trained_dbn(x, (9, 4, 2), negative_visible="mean", **kwargs)
+    assert entry_mean.key != entry.key and entry_mean.params["fit"]["negative_visible"] == "mean"
+    assert [r.hyperparameters["negative_visible"] for r in mean.layers] == ["mean", "mean"]
+    assert [r.hyperparameters["negative_visible"] for r in default.layers] == ["sample", "sample"]
+    assert not np.allclose(mean.layers[0].W, default.layers[0].W)

@@ -71,7 +71,9 @@ def test_autocorrelation_scaling_draws_points_fits_and_exponents():
     assert ax.get_xscale() == ax.get_yscale() == "log"
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels == ["metropolis: z = 2.00", f"wolff: z = {fits['wolff'][0]:.2f}"]
-    fitted = ax.lines[1].get_ydata()  # the fit through exact power-law points
+    fit_lines = [line for line in ax.lines if line.get_linestyle() == ":"]
+    assert len(fit_lines) == 2
+    fitted = fit_lines[0].get_ydata()  # the fit through exact power-law points
     np.testing.assert_allclose(fitted, tau["metropolis"], rtol=1e-12)
     with pytest.raises(ValueError, match="one value per size"):
         plot.autocorrelation_scaling(sizes, {"wolff": [1.0]}, {"wolff": (0.0, 0.0)})
@@ -79,6 +81,18 @@ def test_autocorrelation_scaling_draws_points_fits_and_exponents():
         plot.autocorrelation_scaling(sizes, tau, {"wolff": (0.0, 0.0)})
     with pytest.raises(ValueError, match="sizes"):
         plot.autocorrelation_scaling([8], {"wolff": [1.0]}, {"wolff": (0.0, 0.0)})
+
+
+def test_autocorrelation_scaling_draws_the_error_bars_it_is_given():
+    sizes, tau = [8, 16], {"wolff": [1.0, 1.2]}
+    fits = {"wolff": (0.26, 0.0)}
+    fig = plot.autocorrelation_scaling(sizes, tau, fits, tau_err={"wolff": [0.1, 0.2]})
+    (ax,) = fig.axes
+    (bars,) = ax.collections  # one LineCollection of vertical error bars
+    spans = [seg[:, 1] for seg in bars.get_segments()]
+    np.testing.assert_allclose([hi - lo for lo, hi in spans], [0.2, 0.4], rtol=1e-12)
+    with pytest.raises(ValueError, match="tau_err"):
+        plot.autocorrelation_scaling(sizes, tau, fits, tau_err={"wolff": [0.1]})
 
 
 def test_training_curves_start_at_epoch_one_on_a_log_axis():

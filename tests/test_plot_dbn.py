@@ -48,25 +48,52 @@ def test_reconstructions_and_samples_layout():
         plot.reconstructions_and_samples(data, data[:3], data, data[:3])
 
 
-def test_correlations_versus_blocks_draws_block_curves_at_scaled_distances():
+def _comparison(layers: int = 2):
+    stats = ising.LatticeStatistics(energy=-1.2, abs_m=0.5, xi=1.5, spacing=2)
+    field = compare.FieldSummary(rms_radius=3.14, half_radius=2.0, block_share=0.1234, coverage=0.5)
+    match = compare.assign_units_to_sites(np.kron(np.eye(2), np.ones((4, 4)))[None].repeat(4, axis=0), 4)
     g = np.linspace(1, 0.2, 9)
-    fig = plot.correlations_versus_blocks(g, [g, g], [g[:5], g[:3]], (2, 4))
-    (ax,) = fig.axes
-    assert len(ax.lines) == 1 + 2 * 2
-    blocks_4 = [line for line in ax.lines if line.get_label() == "blocks, b = 4"][0]
+    return compare.DBNComparison(
+        stats,
+        (field,) * layers,
+        (stats,) * layers,
+        (stats,) * layers,
+        assignments=(match,) + (None,) * (layers - 1),
+        hidden=(stats,) + (None,) * (layers - 1),
+        hidden_sign=(stats,) + (None,) * (layers - 1),
+        g_data=g,
+        g_reconstructions=(g,) * layers,
+        g_blocks=(g[:5], g[:3]),
+        g_hidden=(g[:5], None),
+    )
+
+
+def test_correlations_versus_blocks_draws_block_and_hidden_curves_at_scaled_distances():
+    fig = plot.correlations_versus_blocks(_comparison(), (2, 4))
+    left, right = fig.axes
+    assert len(left.lines) == 1 + 2 and len(right.lines) == 1 + 2 + 1  # no hidden curve for layer 2
+    blocks_4 = [line for line in right.lines if line.get_label() == "blocks, b = 4"][0]
     assert np.array_equal(blocks_4.get_xdata(), [0, 4, 8])
-    assert ax.get_legend() is not None and "distance" in ax.get_xlabel()
-    with pytest.raises(ValueError, match="one reconstruction curve"):
-        plot.correlations_versus_blocks(g, [g], [g, g], (2, 4))
+    hidden_1 = [line for line in right.lines if line.get_label() == "hidden layer 1"][0]
+    assert np.array_equal(hidden_1.get_xdata(), [0, 2, 4, 6, 8])
+    assert "distance" in left.get_xlabel()
+    with pytest.raises(ValueError, match="one per block side"):
+        plot.correlations_versus_blocks(_comparison(), (2, 4, 8))
 
 
 def test_dbn_comparison_table_has_one_row_per_layer():
-    stats = ising.LatticeStatistics(energy=-1.2, abs_m=0.5, xi=1.5, spacing=2)
-    field = compare.FieldSummary(rms_radius=3.14, half_radius=2.0, block_share=0.1234, coverage=0.5)
-    comparison = compare.DBNComparison(stats, (field, field), (stats, stats), (stats, stats))
-    table = plot.dbn_comparison_table(comparison, (2, 4)).splitlines()
+    table = plot.dbn_comparison_table(_comparison(), (2, 4)).splitlines()
     assert len(table) == 2 + 2
-    assert table[0].startswith("| layer | b | rms radius")
-    assert table[3] == "| 2 | 4 | 3.1 | 0.123 | 0.50 | 1.50 | 3.00 | -1.200 | -1.200 | 0.500 | 0.500 |"
+    assert table[0].startswith("| layer | b | rms radius | share in b×b | clean units | ξ hidden | ξ blocks")
+    clean = _comparison().assignments[0].clean_share
+    assert table[2] == f"| 1 | 2 | 3.1 | 0.123 | {clean:.2f} | 3.00 | 3.00 | -1.200 | -1.200 | 0.500 | 0.500 |"
+    assert table[3] == "| 2 | 4 | 3.1 | 0.123 | – | – | 3.00 | – | -1.200 | – | 0.500 |"
     with pytest.raises(ValueError, match="layers"):
-        plot.dbn_comparison_table(comparison, (2, 4, 8))
+        plot.dbn_comparison_table(_comparison(), (2, 4, 8))
+
+
+def test_reconstruction_table_puts_the_data_first():
+    table = plot.reconstruction_table(_comparison()).splitlines()
+    assert len(table) == 2 + 3
+    assert table[2] == "| data | -1.200 | 0.500 | 1.50 |"
+    assert table[4].startswith("| reconstruction, layer 2 |")

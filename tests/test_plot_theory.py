@@ -44,21 +44,39 @@ def test_generated_couplings_draws_one_labelled_line_per_coupling():
     assert np.allclose(ax.lines[1].get_ydata(), curves["four spins"])
 
 
-def test_kl_against_delta_f_marks_the_best_scale():
+def test_criteria_along_family_marks_the_choice_of_each_criterion():
     s = np.linspace(0, 2, 9)
-    fig = plot.kl_against_delta_f(s, (s - 1) ** 2, np.zeros_like(s), 1.0)
+    fig = plot.criteria_along_family(s, {"a": (s - 1) ** 2, "b": 1 - s}, [1.0, 1.0], xlabel="s")
     (ax,) = fig.axes
-    assert len(ax.lines) == 3 and np.allclose(ax.lines[2].get_xdata(), 1.0)
+    assert len(ax.lines) == 5 and np.allclose(ax.lines[1].get_xdata(), 1.0)
+    assert np.allclose(ax.lines[2].get_ydata(), 1 - s)
 
 
 def test_kernel_limit_and_kernel_choice_use_log_axes():
     k = np.array([0.5, 2.0, 8.0])
     fig = plot.kernel_limit(k, np.exp(-2 * k), np.exp(-2 * k) / 2)
     assert fig.axes[0].get_yscale() == "log" and len(fig.axes[0].lines) == 2
-    fig = plot.kernel_choice(k, k / 10, k / 100, k / 1000, 0.3)
-    ax_c, ax_kl = fig.axes
-    assert ax_c.get_xscale() == "log" and ax_kl.get_yscale() == "log"
+    rows = np.vstack([k / 10, k / 20])
+    fig = plot.kernel_family(k, ["a", "b"], rows, rows / 10, rows / 100, 0.3)
+    ax_c, ax_o, ax_kl = fig.axes
+    assert ax_c.get_xscale() == "log" and ax_o.get_yscale() == "log" and ax_kl.get_yscale() == "log"
     assert np.allclose(ax_c.lines[2].get_ydata(), 0.3)  # the decimation line
+    assert np.allclose(ax_o.lines[1].get_ydata(), k / 200)
+
+
+def test_kernel_family_leaves_out_values_at_rounding_level_on_log_axes():
+    k = np.array([0.5, 2.0, 8.0])
+    other = np.array([[1e-3, 1e-6, 0.0]])
+    fig = plot.kernel_family(k, ["a"], np.ones((1, 3)), other, other, 0.3)
+    assert np.isnan(fig.axes[1].lines[0].get_ydata()[2])
+
+
+def test_bound_along_strength_draws_the_gap_and_two_couplings():
+    x = np.linspace(0, 4, 5)
+    fig = plot.bound_along_strength(x, 1 / (1 + x), x / 10, x / 8)
+    ax_f, ax_k = fig.axes
+    assert np.allclose(ax_f.lines[0].get_ydata(), 1 / (1 + x)) and len(ax_k.lines) == 2
+    assert ax_k.get_legend() is not None
 
 
 def test_learned_chain_shares_one_colour_scale_centred_on_zero():
@@ -79,9 +97,15 @@ def test_learned_chain_shares_one_colour_scale_centred_on_zero():
         (lambda: plot.coupling_flow(np.ones(3), np.ones(2)), ValueError),
         (lambda: plot.generated_couplings(np.ones(3), {}), ValueError),
         (lambda: plot.generated_couplings(np.ones(3), {"a": np.ones(2)}), ValueError),
-        (lambda: plot.kl_against_delta_f(np.ones(3), np.ones(3), np.ones(4), 1.0), ValueError),
+        (lambda: plot.criteria_along_family(np.ones(3), {"a": np.ones(4)}, [1.0], xlabel="s"), ValueError),
+        (lambda: plot.criteria_along_family(np.ones(3), {"a": np.ones(3)}, [], xlabel="s"), ValueError),
         (lambda: plot.kernel_limit(np.ones(3), np.ones(3), np.ones(2)), ValueError),
-        (lambda: plot.kernel_choice(np.ones(3), np.ones(3), np.ones(3), np.ones(2), 0.1), ValueError),
+        (
+            lambda: plot.kernel_family(np.ones(3), ["a"], np.ones((1, 3)), np.ones((1, 3)), np.ones((1, 2)), 0.1),
+            ValueError,
+        ),
+        (lambda: plot.kernel_family(np.ones(3), ["a", "b"], *([np.ones((1, 3))] * 3), 0.1), ValueError),
+        (lambda: plot.bound_along_strength(np.ones(3), np.ones(3), np.ones(3), np.ones(2)), ValueError),
         (lambda: plot.learned_chain({"a": [1.0]}, np.ones((3, 2)), np.ones((2, 3))), ValueError),
         (lambda: plot.learned_chain({}, np.ones((3, 2)), np.ones((3, 2))), ValueError),
     ],

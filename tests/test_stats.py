@@ -128,3 +128,45 @@ def test_chi_square_test_gives_p_zero_for_counts_where_the_probability_is_zero()
 def test_chi_square_test_refuses_bad_input(counts, p, match):
     with pytest.raises(ValueError, match=match):
         stats.chi_square_test(counts, p)
+
+
+def test_autocorrelation_time_error_covers_the_spread_of_tau_over_independent_ar1_series():
+    # The spread of τ over 40 independent AR(1) series is the error it should predict.
+    phi, n = 0.8, 1 << 14
+    results = [stats.integrated_autocorrelation_time(ar1(phi, n, seed=s)) for s in range(40)]
+    taus = np.array([tau for tau, _ in results])
+    predicted = np.mean([stats.autocorrelation_time_error(tau, m, n) for tau, m in results])
+    # The sample standard deviation of 40 values is known to about 1/sqrt(2*39) ≈ 11 %.
+    assert abs(taus.std(ddof=1) / predicted - 1) < 4 / np.sqrt(78)
+
+
+@pytest.mark.parametrize(("tau", "window", "n"), [(0.4, 5, 100), (1.0, 0, 100), (1.0, 10, 10)])
+def test_autocorrelation_time_error_refuses_bad_input(tau, window, n):
+    with pytest.raises(ValueError):
+        stats.autocorrelation_time_error(tau, window, n)
+
+
+def test_power_law_fit_recovers_the_exponent_within_its_error():
+    # 200 noisy data sets with 5 % errors: the fitted z scatters by the error the fit reports.
+    rng = np.random.default_rng(4)
+    x = np.array([8.0, 16.0, 32.0, 64.0])
+    exact = 3.0 * x**2.17
+    fits = [stats.power_law_fit(x, exact * (1 + 0.05 * rng.standard_normal(4)), 0.05 * exact) for _ in range(200)]
+    z = np.array([f.exponent for f in fits])
+    err = fits[0].exponent_err
+    assert abs(z.mean() - 2.17) < 4 * err / np.sqrt(200)
+    assert abs(z.std(ddof=1) / err - 1) < 4 / np.sqrt(2 * 199)
+
+
+def test_power_law_fit_is_exact_on_a_pure_power_law():
+    fit = stats.power_law_fit([1.0, 10.0, 100.0], [2.0, 2e-1, 2e-2], [1.0, 1.0, 1.0])
+    assert abs(fit.exponent + 1) < 1e-12 and abs(fit.log_prefactor - np.log(2)) < 1e-12
+
+
+@pytest.mark.parametrize(
+    ("x", "y", "y_err"),
+    [([1.0, 2.0], [1.0], [1.0]), ([2.0, 2.0], [1.0, 1.0], [1.0, 1.0]), ([1.0, 2.0], [1.0, -1.0], [1.0, 1.0])],
+)
+def test_power_law_fit_refuses_bad_input(x, y, y_err):
+    with pytest.raises(ValueError):
+        stats.power_law_fit(x, y, y_err)

@@ -451,3 +451,78 @@ def test_exact_kl_refuses_a_model_of_another_width():
         kl(RBM(4, 2, seed=0))
     with pytest.raises(TypeError, match="model must be an RBM"):
         kl("rbm")
+
+
+def _rbm_m_step(W, a, b, v, units, rng):
+    """One CD-1 gradient as Hinton & Salakhutdinov's rbm.m computes it, written out by hand.
+
+    poshidprobs = σ(v W + b); poshidstates drawn from them; negdata = σ(poshidstates W' + a)
+    (probabilities, not samples); neghidprobs = σ(negdata W + b); the gradient is
+    (v' poshidprobs - negdata' neghidprobs) / n. For spin units, tanh in place of σ.
+    """
+    mean = np.tanh if units == "spin" else (lambda x: 1 / (1 + np.exp(-x)))
+    pos = mean(v @ W + b)
+    h = _train.layer_sample(v @ W + b, units, rng)  # the one draw: the same kernel and stream
+    neg_v = mean(h @ W.T + a)
+    neg_h = mean(neg_v @ W + b)
+    n = len(v)
+    return (v.T @ pos - neg_v.T @ neg_h) / n, (v - neg_v).sum(axis=0) / n, (pos - neg_h).sum(axis=0) / n
+
+
+@pytest.mark.parametrize("units", ["binary", "spin"])
+def test_mean_visible_cd1_is_the_reference_codes_step(units):
+    rbm = random_rbm(7, 4, seed=5, scale=0.6, units=units)
+    v = rbm.sample(30, steps=5, seed=1).astype(np.float64)
+    want = _rbm_m_step(rbm.W, rbm.a, rbm.b, v, units, np.random.default_rng(9))
+    got = rbm.cd_gradient(v, seed=np.random.default_rng(9), negative_visible="mean")
+    for g, w in zip((got.W, got.a, got.b), want, strict=True):
+        np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-14)
+    # The default samples the visible layer: its negative states are states, not means.
+    sampled = rbm.cd_gradient(v, seed=np.random.default_rng(9))
+    assert set(np.unique(sampled.chains)) <= ({-1.0, 1.0} if units == "spin" else {0.0, 1.0})
+    assert not np.allclose(sampled.W, got.W)
+
+
+@pytest.mark.parametrize("units", ["binary", "spin"])
+def test_fit_with_mean_visible_takes_the_reference_step(units):
+    # One epoch, one batch, no momentum: W ← W + η ∇ - η l2 W, from the permuted batch.
+    rbm = random_rbm(6, 3, seed=2, scale=0.5, units=units)
+    v = rbm.sample(20, steps=5, seed=4).astype(np.float64)
+    W0, a0, b0 = rbm.W.copy(), rbm.a.copy(), rbm.b.copy()
+    lr, l2 = 0.05, 0.01
+    rbm.fit(
+        v,
+        epochs=1,
+        batch_size=len(v),
+        learning_rate=lr,
+        momentum=0.0,
+        l2=l2,
+        seed=3,
+        progress=False,
+        negative_visible="mean",
+        precision="float64",
+    )
+    rng = np.random.default_rng(3)
+    batch = v[rng.permutation(len(v))]
+    gW, ga, gb = _rbm_m_step(W0, a0, b0, batch, units, rng)
+    np.testing.assert_allclose(rbm.W, W0 + lr * (gW - l2 * W0), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(rbm.a, a0 + lr * ga, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(rbm.b, b0 + lr * gb, rtol=1e-12, atol=1e-14)
+    assert rbm.hyperparameters["negative_visible"] == "mean"
+
+
+def test_mean_visible_refuses_persistent_chains_and_unknown_values():
+    rbm = RBM(4, 2, seed=0)
+    v = rbm.sample(5, steps=2, seed=0)
+    with pytest.raises(ValueError, match="persistent"):
+        rbm.fit(v, epochs=1, persistent=True, negative_visible="mean", progress=False)
+    with pytest.raises(ValueError, match="persistent"):
+        rbm.cd_gradient(v, chains=v, negative_visible="mean")
+    with pytest.raises(ValueError, match="negative_visible"):
+        rbm.fit(v, epochs=1, negative_visible="probabilities", progress=False)
+
+
+def test_dbn_fit_passes_mean_visible_to_every_layer():
+    v = RBM(16, 4, seed=1, weight_scale=0.5).sample(50, steps=3, seed=2)
+    dbn = DBN((16, 8, 4), units="spin", seed=0).fit(v, epochs=1, seed=0, progress=False, negative_visible="mean")
+    assert [r.hyperparameters["negative_visible"] for r in dbn.layers] == ["mean", "mean"]

@@ -81,6 +81,7 @@ def test_trace_is_constant_exactly_when_kl_vanishes(constant):
     # Tr_h e^T = Z_lambda / Z = e^c, which is 1 for c = 0.
     assert abs(check.log_trace_mean - constant) <= 1e-12
     assert abs(check.delta_f + constant) <= 1e-12
+    assert abs(check.trace_violation - abs(constant)) <= 1e-12
 
 
 def test_trace_condition_implies_equal_free_energies():
@@ -219,3 +220,85 @@ def test_random_hamiltonian_refuses_sizes_that_cannot_fit():
     with pytest.raises(ValueError, match="couplings; at most"):
         hamiltonian.random_hamiltonian(30, max_order=30)
     assert len(hamiltonian.random_hamiltonian(6, max_order=2, seed=0).couplings) == 6 + 15
+
+
+# ----------------------------------------------------------------------------- block kernels and the bound
+@pytest.mark.parametrize("weights", [(0.7,), (0.4, 1.3), (1.0, 0.0, -0.5)])
+def test_block_kernel_is_the_conditional_of_the_block_rbm(weights):
+    n = 6
+    T = vrg.block_kernel(n, weights)
+    rbm = vrg.block_rbm(n, weights)
+    m = n // len(weights)
+    table = vrg.kernel_table(T, n, m)
+    assert np.max(np.abs(table - vrg.kernel_table(vrg.conditional_kernel(rbm), n, m))) < 1e-12
+    assert np.max(np.abs(vrg.log_trace(T, n, m))) < 1e-12
+
+
+def test_block_kernel_with_equal_weights_is_kadanoffs():
+    a = vrg.kernel_table(vrg.block_kernel(6, (0.8, 0.8)), 6, 3)
+    b = vrg.kernel_table(vrg.block_spin_kernel(6, 2, 0.8), 6, 3)
+    assert np.max(np.abs(a - b)) < 1e-12
+
+
+@pytest.mark.parametrize("alpha", [0.0, 0.5])
+def test_block_kernel_becomes_decimation_for_unequal_weights(alpha):
+    N, K = 8, 0.6
+    H = hamiltonian.ring_hamiltonian(N, K)
+    limit = vrg.coarse_hamiltonian(vrg.decimation_kernel(N), H, N, N // 2)
+    near = vrg.coarse_hamiltonian(vrg.block_kernel(N, (60.0, alpha * 60.0)), H, N, N // 2)
+    assert np.ptp(near - limit) < 1e-10
+
+
+def test_block_rbm_has_independent_hidden_units():
+    rbm = vrg.block_rbm(6, (0.9, 0.3))
+    assert rbm.W.shape == (6, 3) and np.count_nonzero(rbm.W) == 6
+    assert np.ptp(rbm.hidden_free_energy(configurations(3))) < 1e-12
+
+
+def _ring_split(N, K):
+    ring = hamiltonian.ring_hamiltonian(N, K)
+    inside = hamiltonian.truncate(ring, lambda s: s[0] // 2 == s[1] // 2)
+    between = hamiltonian.truncate(ring, lambda s: s[0] // 2 != s[1] // 2)
+    return ring, inside, between
+
+
+@pytest.mark.parametrize("lam", [0.3, 1.0, 3.0])
+def test_cumulant_bound_lies_above_the_exact_coarse_hamiltonian(lam):
+    N, K = 8, 0.5
+    ring, inside, between = _ring_split(N, K)
+    T = vrg.block_spin_kernel(N, 2, lam)
+    bound = vrg.cumulant_bound_hamiltonian(T, inside, between, N, N // 2)
+    exact_h = vrg.coarse_hamiltonian(T, ring, N, N // 2)
+    assert np.all(bound >= exact_h - 1e-12)
+    f_v, _ = vrg.free_energies(T, ring, N, N // 2)
+    assert -logsumexp(-bound) >= f_v - 1e-12
+
+
+@pytest.mark.parametrize(("which", "expected"), [("majority", "majority"), ("decimation", "decimation")])
+def test_cumulant_bound_coupling_matches_the_closed_form(which, expected):
+    # Decoupled blocks: <v>_h = mu h; majority (coin for ties) mu = e^K / (2 cosh K) on both spins,
+    # decimation mu = 1 on the kept spin and tanh K on the other; K'_b = K mu_right mu_left.
+    N, K = 8, 0.5
+    ring, inside, between = _ring_split(N, K)
+    T = vrg.block_spin_kernel(N, 2, 40.0) if which == "majority" else vrg.decimation_kernel(N)
+    bound = vrg.cumulant_bound_hamiltonian(T, inside, between, N, N // 2)
+    terms = hamiltonian.expand_hamiltonian(bound, N // 2).couplings
+    t = np.tanh(K)
+    k_b = K * ((1 + t) / 2) ** 2 if expected == "majority" else K * t
+    assert all(hamiltonian.is_ring_bond(s, N // 2) for s in terms)
+    assert np.allclose(list(terms.values()), k_b, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("call", "error"),
+    [
+        (lambda: vrg.block_kernel(6, (1.0, np.inf)), ValueError),
+        (lambda: vrg.block_kernel(7, (1.0, 1.0)), ValueError),
+        (lambda: vrg.block_kernel(6, ()), ValueError),
+        (lambda: vrg.block_rbm(6, [[1.0, 2.0]]), ValueError),
+        (lambda: vrg.cumulant_bound_hamiltonian(3.0, lambda v: v[:, 0], lambda v: v[:, 0], 4, 2), TypeError),
+    ],
+)
+def test_block_kernels_and_the_bound_refuse_bad_input(call, error):
+    with pytest.raises(error):
+        call()
