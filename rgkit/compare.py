@@ -432,7 +432,7 @@ def assign_units_to_sites(fields: np.ndarray, block: int, *, compact_below: floa
 
     A block-spin step at block side b maps the L×L lattice to (L/b)² sites. To hold a layer of
     (L/b)² hidden units against it, each unit goes to one site: the assignment (Hungarian
-    algorithm, :func:`scipy.optimize.linear_sum_assignment`) minimises the summed squared
+    algorithm, ``scipy.optimize.linear_sum_assignment``) minimises the summed squared
     torus distance between the units' field centres (:func:`field_geometry`) and the sites'
     centres (:func:`coarse_site_centres`). A field spread over the lattice has a centre that
     means little; such units are reported as not :attr:`SiteAssignment.compact`, and a unit is

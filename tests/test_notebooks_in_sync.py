@@ -77,3 +77,12 @@ def test_every_assertion_in_a_chapter_states_its_claim(md):
             code = "\n".join(line for line in cell.source.splitlines() if not line.startswith(("%", "!")))
             bare += [ast.unparse(n) for n in ast.walk(ast.parse(code)) if isinstance(n, ast.Assert) and n.msg is None]
     assert not bare, f'{md.name}: write `assert condition, "the claim"`: {bare}'
+
+
+@pytest.mark.parametrize("md", chapter_sources(), ids=lambda p: p.stem)
+def test_chapters_that_glue_print_numpy_scalars_as_numbers(md):
+    # With numpy 2, a glued np.float64 shows as "np.float64(0.5)", which {glue:text}`x:.2f`
+    # cannot format: the build warns and fails. Legacy printing gives "0.5".
+    text = md.read_text(encoding="utf-8")
+    if "from myst_nb import glue" in text:
+        assert 'np.set_printoptions(legacy="1.25")' in text, f"{md.name} glues numbers: set the print options"
