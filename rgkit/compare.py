@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from ._validate import check_int, check_real, check_spins, rng_from
+from ._validate import check_int, check_real, check_spins, check_unit_values, rng_from
 from .ising import LatticeStatistics, correlation_function, lattice_statistics
 from .rbm import DBN
 from .rg import majority_rule
@@ -83,7 +83,8 @@ def field_geometry(fields: np.ndarray, block: int | None = None) -> FieldGeometr
         out["half_radius"][k] = r.ravel()[order][np.searchsorted(cumulative, 0.5)]
         out["rms_radius"][k] = np.sqrt(np.sum(wk * r**2))
         if block is not None:
-            inside = (np.abs(dx) < block / 2) & (np.abs(dy) < block / 2)
+            # Half-open, so the window holds exactly b × b sites wherever the centre falls.
+            inside = (dx >= -block / 2) & (dx < block / 2) & (dy >= -block / 2) & (dy < block / 2)
             out["block_share"][k] = np.sum(wk * inside)
     return FieldGeometry(**out)
 
@@ -527,7 +528,7 @@ def coarse_hidden_states(
     rbm = dbn.layers[layer - 1]
     if rbm.n_hidden != len(assignment.site):
         raise ValueError(f"layer {layer} has {rbm.n_hidden} units; the assignment places {len(assignment.site)}")
-    below = dbn.transform(v, layer - 1) if layer > 1 else np.asarray(v, dtype=np.float64)
+    below = dbn.transform(v, layer - 1) if layer > 1 else check_unit_values(v, "v", dbn.layer_sizes[0], dbn.units)[0]
     if mode == "sample":
         h = rbm._sample_hidden(below, rng_from(seed))  # means of the layer below are valid input
     else:

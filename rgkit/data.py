@@ -94,7 +94,8 @@ def source_hash(modules=None) -> str:
 
 # ----------------------------------------------------------------------------- the cache
 def cache_dir() -> Path:
-    """The cache directory (created if missing)."""
+    """The cache directory (created if missing and possible; :func:`cached` checks that it is
+    writable before generating anything and warns if it is not)."""
     env = os.environ.get(ENV_VAR)
     if env:
         path = Path(env).expanduser()
@@ -106,7 +107,10 @@ def cache_dir() -> Path:
             if (parent / "_toc.yml").exists() and (parent / "rgkit").is_dir():
                 path = parent / "_data"
                 break
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        pass  # reported by cached(), which returns its result uncached with a warning
     return path
 
 

@@ -35,7 +35,7 @@ def autocorrelation(x: np.ndarray) -> np.ndarray:
     d = x - x.mean()
     f = np.fft.rfft(d, n=2 * n)
     acf = np.fft.irfft(f * np.conj(f))[:n]
-    if acf[0] == 0:
+    if np.all(x == x[0]):  # exactly constant: x - mean need not round to zero
         out = np.zeros(n)
         out[0] = 1.0
         return out
@@ -351,11 +351,21 @@ def chi_square_test(counts: np.ndarray, probabilities: np.ndarray, *, min_expect
         raise ValueError(f"probabilities must be non-negative and sum to 1; got sum {p.sum():.12g}")
     min_expected = check_real(min_expected, "min_expected", positive=True)
     expected = c.sum() * p
+    if np.any(c[p == 0] > 0):  # a draw the distribution forbids: no pooling can excuse it
+        return ChiSquareTest(float("inf"), int(np.count_nonzero(p)) - 1, 0.0)
     rare = expected < min_expected
     observed_bins, expected_bins = c[~rare].astype(np.float64), expected[~rare]
     if rare.any():
-        observed_bins = np.append(observed_bins, c[rare].sum())
-        expected_bins = np.append(expected_bins, expected[rare].sum())
+        pooled_obs, pooled_exp = c[rare].sum(), expected[rare].sum()
+        if pooled_exp < min_expected and len(expected_bins) > 0:
+            # Still too small to be a chi-square bin: merge it into the smallest other bin.
+            k = int(np.argmin(expected_bins))
+            observed_bins[k] += pooled_obs
+            expected_bins = expected_bins.copy()
+            expected_bins[k] += pooled_exp
+        else:
+            observed_bins = np.append(observed_bins, pooled_obs)
+            expected_bins = np.append(expected_bins, pooled_exp)
     keep = expected_bins > 0
     if np.any(observed_bins[~keep] > 0):
         return ChiSquareTest(float("inf"), int(keep.sum()) - 1, 0.0)

@@ -257,3 +257,22 @@ def test_statistics_errors_match_the_jackknife_of_stats():
     assert err.spacing == 2 and err.xi_fine == 2 * err.xi
     with pytest.raises(ValueError, match="n_blocks"):
         compare.statistics_errors(s[:10], n_blocks=16)
+
+
+def test_block_share_window_holds_b_by_b_sites_wherever_the_centre_falls():
+    fields = np.zeros((2, 12, 12))
+    fields[0, 4:7, 4:7] = 1.0  # centred on a site
+    fields[1, 4:7, 4:7] = 1.0
+    fields[1, 6, 6] = 1.001  # centre moved off the site by a hair
+    shares = compare.field_geometry(fields, block=2).block_share
+    assert abs(shares[0] - shares[1]) < 0.01 and abs(shares[0] - 4 / 9) < 0.01
+
+
+def test_coarse_hidden_states_refuses_data_in_the_wrong_encoding():
+    from rgkit.rbm import DBN
+
+    dbn = DBN([16, 4], units="binary", seed=0)
+    assignment = compare.assign_units_to_sites(dbn.receptive_fields(shape=(4, 4))[0], 2)
+    spins = -np.ones((3, 16), dtype=np.int8)
+    with pytest.raises(ValueError, match="binary units"):
+        compare.coarse_hidden_states(dbn, spins, 1, assignment, seed=0)

@@ -168,3 +168,12 @@ def test_trained_dbn_threads_the_reference_cd1_option_into_its_key_and_layers(tm
     assert [r.hyperparameters["negative_visible"] for r in mean.layers] == ["mean", "mean"]
     assert [r.hyperparameters["negative_visible"] for r in default.layers] == ["sample", "sample"]
     assert not np.allclose(mean.layers[0].W, default.layers[0].W)
+
+
+def test_an_unwritable_default_folder_warns_instead_of_failing(monkeypatch, tmp_path):
+    monkeypatch.delenv(data.ENV_VAR, raising=False)
+    monkeypatch.setenv("HOME", "/proc/no-such-home")  # nothing can be created under /proc
+    monkeypatch.chdir(tmp_path)  # no book repository above: the default is ~/.cache/rgkit
+    with pytest.warns(UserWarning, match="not writable"):
+        spins, entry = data.ising_dataset(4, 0.3, 5, seed=0)
+    assert spins.shape == (5, 4, 4) and entry.path is None

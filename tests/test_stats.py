@@ -170,3 +170,18 @@ def test_power_law_fit_is_exact_on_a_pure_power_law():
 def test_power_law_fit_refuses_bad_input(x, y, y_err):
     with pytest.raises(ValueError):
         stats.power_law_fit(x, y, y_err)
+
+
+def test_an_exactly_constant_series_has_tau_one_half_whatever_its_value():
+    for value in (0.1, 1 / 3, -7.0):  # 0.1 * 1001 / 1001 does not round back to 0.1
+        tau, _ = stats.integrated_autocorrelation_time(np.full(1001, value))
+        assert tau == 0.5
+
+
+def test_chi_square_merges_a_pooled_bin_that_is_still_too_small():
+    # 1000 draws over a big and three tiny states: pooled, the tiny ones expect 0.3 counts, too
+    # few for a bin; one count there must not reject a correct sampler.
+    p = np.array([0.5, 0.4997, 0.0001, 0.0001, 0.0001])
+    counts = np.array([500, 499, 1, 0, 0])
+    result = stats.chi_square_test(counts, p)
+    assert result.dof == 1 and result.p_value > 0.5

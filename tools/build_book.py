@@ -17,39 +17,55 @@ modules did not change keep their outputs.
 from __future__ import annotations
 
 import argparse
+import ast
 import hashlib
 import json
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
+
+import jupytext
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from rgkit.data import source_hash  # noqa: E402
 
-_IMPORT = re.compile(r"^\s*(?:from\s+rgkit(?:\.(\w+))?\s+import\s+([^\n#]+)|import\s+rgkit(?:\.(\w+))?)", re.M)
-
 
 def chapter_modules(text: str) -> list[str]:
-    """The rgkit modules a chapter's source imports (``from rgkit import a, b``, ``from rgkit.x import y``)."""
-    package = {p.stem for p in (ROOT / "rgkit").glob("*.py")}
+    """The rgkit modules a chapter's code cells import, found with ``ast`` (wrapped imports
+    included). ``import rgkit`` itself, or a cell that does not parse, counts as every module."""
+    package = sorted(p.stem for p in (ROOT / "rgkit").glob("*.py") if p.stem != "__init__")
     found = set()
-    for sub, names, plain in _IMPORT.findall(text):
-        if sub or plain:
-            found.add(sub or plain)
-        elif names:
-            found.update(n.strip().split(" as ")[0] for n in names.strip("() ").split(","))
-        else:  # import rgkit: depends on everything
-            found.update(package)
-    return sorted(found & package)
+    for cell in jupytext.reads(text, fmt="md:myst").cells:
+        if cell.cell_type != "code" or "rgkit" not in cell.source:
+            continue
+        code = "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!")))
+        try:
+            tree = ast.parse(code)
+        except SyntaxError:
+            return package
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "rgkit":
+                sub = node.module.split(".")[1:]
+                found.update(sub[:1] if sub else (alias.name for alias in node.names))
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    parts = alias.name.split(".")
+                    if parts[0] == "rgkit":
+                        if len(parts) == 1:
+                            return package
+                        found.add(parts[1])
+    return sorted(found & set(package))
 
 
 def chapter_keys(profile: str) -> dict[str, str]:
     """For every chapter in book/, the key of what its execution depends on."""
-    base = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    # The package's __init__ runs before any module (it configures numba's cache): its own
+    # bytes are part of every key, without the imports it makes.
+    base = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + (ROOT / "rgkit" / "__init__.py").read_bytes())
+    base = base.hexdigest()
     keys = {}
     for source in sorted((ROOT / "book").glob("*.md")):
         modules = chapter_modules(source.read_text())
