@@ -43,21 +43,6 @@ def to_json(meta: Any) -> str:
         raise TypeError(f"metadata must be JSON-serialisable: {err}") from None
 
 
-def atomic_write_bytes(path: Path, payload: bytes) -> None:
-    """Write ``payload`` to ``path`` atomically (temporary file, fsync, rename)."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(payload)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def save(path: str | Path, arrays: dict[str, np.ndarray], meta: dict[str, Any], *, kind: str) -> None:
     """Write ``arrays`` and ``meta`` to one ``.npz`` file, atomically.
 
@@ -87,6 +72,9 @@ def save(path: str | Path, arrays: dict[str, np.ndarray], meta: dict[str, Any], 
                 with zf.open(f"{name}.npy", "w", force_zip64=True) as entry:
                     np.lib.format.write_array(entry, value, allow_pickle=False)
             zf.writestr(f"{_META}.json", header)
+            zf.close()
+            raw.flush()
+            os.fsync(raw.fileno())  # the bytes reach the disk before the rename makes them visible
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -209,5 +209,11 @@ def check_unit_values(data: object, name: str, width: int, units: str) -> tuple[
     if lo < low or hi > 1.0:
         allowed = "±1 states or means in [-1, 1]" if units == "spin" else "0/1 states or means in [0, 1]"
         raise ValueError(f"{name} for {units} units must be {allowed}; got values in [{lo}, {hi}]")
+    if units == "spin" and lo == 0 and hi == 1 and np.all((arr == 0) | (arr == 1)):
+        # 0/1 states would pass as means in [-1, 1] and give wrong results without an error.
+        raise ValueError(
+            f"{name} look binary (only 0 and 1) but the units are spins (±1): convert them with "
+            "rgkit.states.to_spin, or use units='binary'"
+        )
     exact = bool(np.all((arr == low) | (arr == 1.0)))
     return arr, exact

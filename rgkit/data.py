@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import inspect
 import json
 import os
 import platform
@@ -234,6 +235,12 @@ def cached(
 
 
 # ----------------------------------------------------------------------------- products
+def _function_key(function) -> str:
+    """Hash of a function's own source: a product's key must change when the code in this
+    module that produces it changes, as well as the modules it calls."""
+    return hashlib.sha256(inspect.getsource(function).encode()).hexdigest()[:16]
+
+
 def ising_dataset(
     L: int,
     K: float,
@@ -257,6 +264,7 @@ def ising_dataset(
     """
     seed = check_int(seed, "seed", minimum=0)
     params = {"L": L, "K": K, "n_samples": n_samples, "seed": seed, "method": method, "dim": dim}
+    params["producer"] = _function_key(ising_dataset)
 
     def generate():
         spins, info = mc.sample_with_info(L, K, n_samples, dim=dim, method=method, seed=seed)
@@ -322,6 +330,7 @@ def trained_dbn(
         "seed": seed,
         "weight_scale": weight_scale,
         "fit": fit_kwargs,
+        "producer": _function_key(trained_dbn),
     }
 
     def generate():

@@ -81,6 +81,13 @@ class CDGradient(Gradient):
     chains: np.ndarray
 
 
+def _check_bool(value: object, name: str) -> bool:
+    # bool("False") is True: a string or a number here is a mistake, not a flag.
+    if not isinstance(value, bool | np.bool_):
+        raise TypeError(f"{name} must be True or False; got {type(value).__name__}")
+    return bool(value)
+
+
 @dataclass(frozen=True)
 class _FitSettings:
     """The hyperparameters of one :meth:`RBM.fit` call, checked once."""
@@ -118,7 +125,7 @@ class _FitSettings:
             batch_size=check_int(kw["batch_size"], "batch_size", minimum=1),
             learning_rate=lr,
             k=check_int(kw["k"], "k", minimum=1),
-            persistent=bool(kw["persistent"]),
+            persistent=_check_bool(kw["persistent"], "persistent"),
             l1=l1,
             l2=l2,
             momentum=_train.check_momentum(kw["momentum"]),
@@ -445,15 +452,8 @@ class RBM:
         return 0.1 if self.units == "binary" else 0.1 / 16
 
     def _training_values(self, data: object, name: str = "data") -> tuple[np.ndarray, bool]:
-        # States or means in the model's encoding; 0/1 data for spin units is refused, since it
-        # would pass as means in [-1, 1] and train a wrong model without any error.
-        x, exact = check_unit_values(data, name, self.n_visible, self.units)
-        if self.units == "spin" and x.min() == 0 and x.max() == 1 and np.all((x == 0) | (x == 1)):
-            raise ValueError(
-                f"{name} look binary (only 0 and 1) but this RBM has spin units (±1): convert them with "
-                "rgkit.states.to_spin, or build the RBM with units='binary'"
-            )
-        return x, exact
+        # States or means in the model's encoding (0/1 data for spin units is refused there).
+        return check_unit_values(data, name, self.n_visible, self.units)
 
     def cd_gradient(
         self,

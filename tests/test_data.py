@@ -177,3 +177,10 @@ def test_an_unwritable_default_folder_warns_instead_of_failing(monkeypatch, tmp_
     with pytest.warns(UserWarning, match="not writable"):
         spins, entry = data.ising_dataset(4, 0.3, 5, seed=0)
     assert spins.shape == (5, 4, 4) and entry.path is None
+
+
+def test_a_products_key_covers_the_code_in_data_that_produces_it(tmp_path, monkeypatch):
+    _, first = data.ising_dataset(4, 0.3, 5, seed=0, directory=tmp_path)
+    monkeypatch.setattr(data.inspect, "getsource", lambda function: "def edited(): pass\n")
+    _, second = data.ising_dataset(4, 0.3, 5, seed=0, directory=tmp_path)
+    assert first.key != second.key and not second.from_cache

@@ -328,3 +328,19 @@ def test_exact_gradient_works_in_blocks_of_states_with_bounded_memory():
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert peak < 150e6, f"peak {peak / 1e6:.0f} MB"  # less than one dense array of the model side
+
+
+def test_spin_networks_refuse_binary_data_at_every_boundary():
+    from rgkit.rbm import DBN
+
+    bits = np.random.default_rng(0).integers(0, 2, size=(5, 6)).astype(np.int8)
+    rbm = RBM(6, 3, units="spin", seed=0)
+    dbn = DBN([6, 3, 2], units="spin", seed=0)
+    for call in (lambda: rbm.transform(bits), lambda: dbn.transform(bits), lambda: dbn.reconstruct(bits)):
+        with pytest.raises(ValueError, match="look binary"):
+            call()
+
+
+def test_persistent_must_be_a_flag_not_a_string():
+    with pytest.raises(TypeError, match="persistent"):
+        RBM(4, 2, seed=0).fit(np.ones((10, 4)), epochs=1, persistent="False")
