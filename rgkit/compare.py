@@ -184,10 +184,10 @@ def dbn_versus_block_spins(
     if not isinstance(dbn, DBN):
         raise TypeError(f"dbn must be a DBN; got {type(dbn).__name__}")
     s = check_spins(spins, dim=2)
-    if s.ndim != 3:
-        raise ValueError(f"spins must have shape (n, L, L); got {s.shape}")
     n, L, _ = s.shape
     blocks = [check_int(b, "block", minimum=2, maximum=L - 1) for b in blocks]
+    if any(L % b for b in blocks):
+        raise ValueError(f"every block side must divide the lattice side L = {L}; got {blocks}")
     if len(blocks) != len(dbn.layers):
         raise ValueError(f"give one block side per layer ({len(dbn.layers)}); got {len(blocks)}")
     if dbn.layer_sizes[0] != L * L:
@@ -204,7 +204,7 @@ def dbn_versus_block_spins(
                 rms_radius=float(np.median(geo.rms_radius)),
                 half_radius=float(np.median(geo.half_radius)),
                 block_share=float(np.median(geo.block_share)),
-                coverage=tiling_coverage(geo.centre, L, b) if L % b == 0 else float("nan"),
+                coverage=tiling_coverage(geo.centre, L, b),
             )
         )
         recon = dbn.sample_reconstruction(v, layer, seed=rng).reshape(n, L, L)
@@ -214,8 +214,8 @@ def dbn_versus_block_spins(
         block_spins = majority_rule(s, b, seed=rng)
         blocked.append(lattice_statistics(block_spins, spacing=b))
         g_blk.append(correlation_function(block_spins))
-        fits = L % b == 0 and len(fields) == (L // b) ** 2
-        match = assign_units_to_sites(fields, b) if fits else None
+        # One unit per coarse site is needed to place a layer on the block-spin lattice.
+        match = assign_units_to_sites(fields, b) if len(fields) == (L // b) ** 2 else None
         assigned.append(match)
         if match is None:
             hidden.append(None), hidden_sign.append(None), g_hid.append(None), states.append(None)
@@ -565,8 +565,6 @@ def statistics_errors(spins: np.ndarray, *, spacing: int = 1, n_blocks: int = 32
         Whose fields are the standard errors of energy, abs_m and xi.
     """
     s = check_spins(spins, dim=2)
-    if s.ndim != 3:
-        raise ValueError(f"spins must have shape (n, L, L); got {s.shape}")
     n_blocks = check_int(n_blocks, "n_blocks", minimum=2)
     if len(s) < 2 * n_blocks:
         raise ValueError(f"need at least 2 * n_blocks = {2 * n_blocks} configurations; got {len(s)}")
@@ -634,6 +632,7 @@ def summary_row(
     *,
     seed: int | np.random.Generator | None = None,
     compact_below: float = 0.5,
+    comparison: DBNComparison | None = None,
 ) -> SummaryRow:
     """The receptive-field and reconstruction numbers of one network, for a table of networks.
 
@@ -654,6 +653,9 @@ def summary_row(
         Drives the reconstructions and the tie-breaks of the block spins.
     compact_below : float
         Threshold, as a fraction of a uniform field's rms radius, in (0, 1].
+    comparison : DBNComparison, optional
+        The result of ``dbn_versus_block_spins(dbn, spins, blocks, seed=seed)`` when the
+        caller already has it, so that it is not computed twice.
 
     Returns
     -------
@@ -667,7 +669,10 @@ def summary_row(
     compact_below = check_real(compact_below, "compact_below", positive=True)
     if compact_below > 1:
         raise ValueError(f"compact_below must be in (0, 1]; got {compact_below}")
-    comparison = dbn_versus_block_spins(dbn, spins, blocks, seed=seed)
+    if comparison is None:
+        comparison = dbn_versus_block_spins(dbn, spins, blocks, seed=seed)
+    elif not isinstance(comparison, DBNComparison) or len(comparison.fields) != len(blocks):
+        raise ValueError("comparison must be the DBNComparison of this network with one entry per block")
     nan = float("nan")
     L = np.asarray(spins).shape[1]
     uniform = uniform_rms_radius(L)

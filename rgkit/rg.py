@@ -36,8 +36,6 @@ def majority_rule(spins: np.ndarray, b: int, *, seed: int | np.random.Generator 
            [1, 1]], dtype=int8)
     """
     s = check_spins(spins, dim=2)
-    if s.ndim != 3:
-        raise ValueError(f"spins must be a batch of square lattices, shape (n, L, L); got {s.shape}")
     b = check_int(b, "b", minimum=2)
     n, L, _ = s.shape
     if L % b:

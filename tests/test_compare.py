@@ -276,3 +276,17 @@ def test_coarse_hidden_states_refuses_data_in_the_wrong_encoding():
     spins = -np.ones((3, 16), dtype=np.int8)
     with pytest.raises(ValueError, match="binary units"):
         compare.coarse_hidden_states(dbn, spins, 1, assignment, seed=0)
+
+
+def test_summary_row_from_a_given_comparison_equals_the_one_it_computes():
+    from rgkit.rbm import DBN
+
+    s = mc.sample(8, 0.4, 60, seed=4)
+    dbn = DBN([64, 16, 4], units="spin", seed=1).fit(s.reshape(60, 64), epochs=1, seed=1, progress=False)
+    comparison = compare.dbn_versus_block_spins(dbn, s, (2, 4), seed=3)
+    given = compare.summary_row(dbn, s, (2, 4), seed=3, comparison=comparison)
+    computed = compare.summary_row(dbn, s, (2, 4), seed=3)
+    assert given.labelled().keys() == computed.labelled().keys()
+    assert np.allclose(list(given.labelled().values()), list(computed.labelled().values()), equal_nan=True)
+    with pytest.raises(ValueError, match="divide"):
+        compare.dbn_versus_block_spins(dbn, s, (3, 4), seed=3)
