@@ -167,17 +167,45 @@ def swendsen_wang(ref, repeats: int) -> None:
     print()
 
 
+def independent_chains(ref, repeats: int) -> None:
+    """Throughput of mc.sample with one chain against two chains on two threads."""
+    print("Metropolis, independent chains at K_c through mc.sample(n_chains=...), ns per spin update")
+    print(f"{'L':>5}  {'1 chain':>21}  {'2 chains (threads)':>21}  {'1 chain / 2 chains':>20}")
+    burn_in, thin = 10, 2
+    for L in (16, 64):
+        n = L * L
+        n_samples = max(2, 2 * METROPOLIS_SITES // (n * thin) // 4)
+        mc.sample(L, KC, 4, method="metropolis", burn_in=1, thin=1, n_chains=2, seed=0)
+
+        def run(chains, L=L, n=n, n_samples=n_samples):
+            seconds, _ = timed(
+                lambda: mc.sample(
+                    L, KC, n_samples, method="metropolis", burn_in=burn_in, thin=thin, n_chains=chains, seed=1
+                )
+            )
+            return seconds / ((chains * burn_in + n_samples * thin) * n) * 1e9
+
+        t = interleave({"one": lambda: run(1), "two": lambda: run(2)}, repeats)
+        one, two = Summary(t["one"]), Summary(t["two"])
+        print(f"{L:>5}  {one.fmt():>21}  {two.fmt():>21}  {ratios(t['one'], t['two']).fmt(suffix='x'):>20}")
+    print()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7, help=f"interleaved rounds (at least {MIN_REPEATS})")
+    parser.add_argument(
+        "--only", nargs="+", choices=("metropolis", "wolff", "swendsen-wang", "chains"), help="time only these kernels"
+    )
     args = parser.parse_args()
     ref = load_reference_kernels()
     header("bench_mc: rgkit's Monte Carlo kernels against ../shared/bench/reference_kernels.py")
     print(f"K = K_c = {KC:.6f}; one thread; {args.repeats} interleaved rounds; median [min-max]\n")
     warm_up(ref)
-    metropolis(ref, args.repeats)
-    wolff(ref, args.repeats)
-    swendsen_wang(ref, args.repeats)
+    benches = {"metropolis": metropolis, "wolff": wolff, "swendsen-wang": swendsen_wang, "chains": independent_chains}
+    for name, bench in benches.items():
+        if args.only is None or name in args.only:
+            bench(ref, args.repeats)
 
 
 if __name__ == "__main__":

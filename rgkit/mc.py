@@ -22,7 +22,9 @@ N. Metropolis et al., J. Chem. Phys. 21, 1087 (1953); U. Wolff, Phys. Rev. Lett.
 from __future__ import annotations
 
 import math
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,7 +49,7 @@ _MIN_MEASURE_SAMPLES = 64
 
 
 # ----------------------------------------------------------------------------- energies
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _energy_2d(s):
     L = s.shape[0]
     e = 0
@@ -59,7 +61,7 @@ def _energy_2d(s):
     return e
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _energy_1d(s):
     n = s.shape[0]
     e = 0
@@ -71,7 +73,7 @@ def _energy_1d(s):
 # ----------------------------------------------------------------------------- 2D kernels
 # Every kernel takes ``energies``, float64 of length n_updates (record the energy after each
 # update) or 0 (record nothing), and returns the number of spins it flipped.
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _checkerboard_metropolis(s, K, n_sweeps, state):
     """``n_sweeps`` checkerboard Metropolis sweeps on an even L ≥ 4; returns accepted flips.
 
@@ -107,7 +109,7 @@ def _checkerboard_metropolis(s, K, n_sweeps, state):
     return accepted
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _metropolis_sweeps(s, K, n_sweeps, state, energies):
     """``n_sweeps`` checkerboard Metropolis sweeps, recording the energy after each if asked.
 
@@ -123,7 +125,7 @@ def _metropolis_sweeps(s, K, n_sweeps, state, energies):
     return accepted
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _metropolis_2x2(s, K, n_updates, state, energies):
     """Metropolis on the 2×2 torus: each update tries 4 flips at random sites.
 
@@ -151,7 +153,7 @@ def _metropolis_2x2(s, K, n_updates, state, energies):
     return accepted
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _heatbath_sweeps(s, K, n_sweeps, state, energies):
     """``n_sweeps`` checkerboard heat-bath sweeps, any L ≥ 2; returns the spins changed.
 
@@ -180,121 +182,152 @@ def _heatbath_sweeps(s, K, n_sweeps, state, energies):
     return changed
 
 
-@njit(cache=True)
-def _wolff_cluster(s, p_add, state, stack):
-    """Grow and flip one Wolff cluster; returns its size. ``stack`` holds L² site indices."""
+#: A Wolff stack entry packs a site as row << _COL_BITS | column (L ≤ 2^14, so it fits int32).
+_COL_BITS = 14
+_COL_MASK = (1 << _COL_BITS) - 1
+_TWO_53 = 9007199254740992.0
+
+
+@njit(cache=True, nogil=True)
+def _wolff_updates(s, K, n_updates, state, energies, stack):
+    """``n_updates`` Wolff cluster flips; returns the total number of spins flipped.
+
+    The generator lives in registers, the bond test is an integer comparison with the top 53
+    random bits, and the stack holds packed (row, column) pairs, so a neighbour costs an add
+    and a compare: no division, and no neighbour table (4 int32 per site would be 4 GiB at
+    L = 16384). A site is flipped when pushed, so it is pushed at most once: the stack needs
+    L² entries.
+    """
     L = s.shape[0]
     n = L * L
-    site = int(next_double(state) * n)
-    if site >= n:
-        site = n - 1
-    i0, j0 = site // L, site % L
-    seed_spin = s[i0, j0]
-    s[i0, j0] = -seed_spin
-    stack[0] = site
-    top = 1
-    size = 1
-    # A site is flipped when pushed, so it is pushed at most once: L² entries suffice.
-    while top > 0:
-        top -= 1
-        k = stack[top]
-        i, j = k // L, k % L
-        for d in range(4):
-            if d == 0:
-                ni, nj = (i + 1) % L, j
-            elif d == 1:
-                ni, nj = (i - 1 + L) % L, j
-            elif d == 2:
-                ni, nj = i, (j + 1) % L
-            else:
-                ni, nj = i, (j - 1 + L) % L
-            if s[ni, nj] == seed_spin and next_double(state) < p_add:
-                s[ni, nj] = -seed_spin
-                stack[top] = ni * L + nj
-                top += 1
-                size += 1
-    return size
-
-
-@njit(cache=True)
-def _wolff_updates(s, K, n_updates, state, energies, stack):
-    """``n_updates`` Wolff cluster flips; returns the total number of spins flipped."""
+    flat = s.reshape(n)
     record = energies.shape[0] > 0
-    p_add = 1.0 - math.exp(-2.0 * K)
+    threshold = np.uint64((1.0 - math.exp(-2.0 * K)) * _TWO_53)  # P(bond) · 2^53
+    site_scale = n / _TWO_53
+    s0, s1, s2, s3 = state[0], state[1], state[2], state[3]
     changed = 0
     for t in range(n_updates):
-        changed += _wolff_cluster(s, p_add, state, stack)
+        r, s0, s1, s2, s3 = rng_step(s0, s1, s2, s3)
+        site = min(int(float(r) * site_scale), n - 1)
+        i0 = site // L
+        seed_spin = flat[site]
+        flat[site] = -seed_spin
+        stack[0] = (i0 << _COL_BITS) | (site - i0 * L)
+        top = 1
+        size = 1
+        while top > 0:
+            top -= 1
+            packed = stack[top]
+            i = packed >> _COL_BITS
+            j = packed & _COL_MASK
+            ip = i + 1 if i + 1 < L else 0
+            im = i - 1 if i > 0 else L - 1
+            jp = j + 1 if j + 1 < L else 0
+            jm = j - 1 if j > 0 else L - 1
+            for d in range(4):
+                if d == 0:
+                    ni, nj = ip, j
+                elif d == 1:
+                    ni, nj = im, j
+                elif d == 2:
+                    ni, nj = i, jp
+                else:
+                    ni, nj = i, jm
+                k = ni * L + nj
+                if flat[k] == seed_spin:
+                    r, s0, s1, s2, s3 = rng_step(s0, s1, s2, s3)
+                    if r < threshold:
+                        flat[k] = -seed_spin
+                        stack[top] = (ni << _COL_BITS) | nj
+                        top += 1
+                        size += 1
+        changed += size
         if record:
             energies[t] = _energy_2d(s)
+    state[0], state[1], state[2], state[3] = s0, s1, s2, s3
     return changed
 
 
-@njit(cache=True)
-def _find(parent, x):
-    root = x
-    while parent[root] != root:
-        root = parent[root]
-    while parent[x] != root:
-        nxt = parent[x]
-        parent[x] = root
-        x = nxt
-    return root
+@njit(cache=True, nogil=True)
+def _root(parent, x):
+    """Root of ``x``, halving the path on the way (every node then points two levels up)."""
+    while parent[x] != x:
+        parent[x] = parent[parent[x]]
+        x = parent[x]
+    return x
 
 
-@njit(cache=True)
-def _sw_lattice_update(s, p_add, state, parent, flip):
-    """One Swendsen–Wang update: bonds, clusters by union-find, each cluster flipped with
-    probability 1/2. Returns the number of spins flipped."""
+@njit(cache=True, nogil=True)
+def _join(parent, a, b):
+    """Union of the trees of ``a`` and ``b``, the smaller root on top.
+
+    Keeping the smaller index as the root keeps parent[x] ≤ x for every site, which lets
+    the flip pass resolve every cluster in one forward sweep without a single find.
+    """
+    ra = _root(parent, a)
+    rb = _root(parent, b)
+    if ra < rb:
+        parent[rb] = ra
+    elif rb < ra:
+        parent[ra] = rb
+
+
+@njit(cache=True, nogil=True)
+def _sw_updates(s, K, n_updates, state, energies, parent, flip):
+    """``n_updates`` Swendsen–Wang lattice updates; returns the total number of spins flipped.
+
+    One update: a bond on each satisfied nearest-neighbour pair (right and down of every
+    site, each its own draw) with probability 1 − e^{−2K}; clusters by union-find; each
+    cluster flipped with probability 1/2. Because roots are cluster minima (``_join``), a
+    site's parent is resolved before the site in index order, so ``flip[x] = flip[parent[x]]``
+    settles every cluster in one pass, drawing one coin per root in index order.
+    """
     L = s.shape[0]
     n = L * L
-    for k in range(n):
-        parent[k] = k
-    for i in range(L):
-        ip = i + 1 if i + 1 < L else 0
-        for j in range(L):
-            jp = j + 1 if j + 1 < L else 0
-            k = i * L + j
-            # Each of the two bonds (right, down) draws its own number, even on L = 2 where
-            # the bond to the right and to the left join the same pair.
-            if s[i, jp] == s[i, j]:
-                if next_double(state) < p_add:
-                    a, b = _find(parent, k), _find(parent, i * L + jp)
-                    if a != b:
-                        parent[a] = b
-            if s[ip, j] == s[i, j]:
-                if next_double(state) < p_add:
-                    a, b = _find(parent, k), _find(parent, ip * L + j)
-                    if a != b:
-                        parent[a] = b
-    for k in range(n):
-        flip[k] = -1  # undecided
-    flipped = 0
-    for k in range(n):
-        r = _find(parent, k)
-        if flip[r] == -1:
-            flip[r] = 1 if next_double(state) < 0.5 else 0
-        if flip[r] == 1:
-            i, j = k // L, k % L
-            s[i, j] = -s[i, j]
-            flipped += 1
-    return flipped
-
-
-@njit(cache=True)
-def _sw_updates(s, K, n_updates, state, energies, parent, flip):
-    """``n_updates`` Swendsen–Wang lattice updates; returns the total number of spins flipped."""
+    flat = s.reshape(n)
     record = energies.shape[0] > 0
-    p_add = 1.0 - math.exp(-2.0 * K)
+    threshold = np.uint64((1.0 - math.exp(-2.0 * K)) * _TWO_53)  # P(bond) · 2^53
+    s0, s1, s2, s3 = state[0], state[1], state[2], state[3]
     changed = 0
     for t in range(n_updates):
-        changed += _sw_lattice_update(s, p_add, state, parent, flip)
+        for k in range(n):
+            parent[k] = k
+        for i in range(L):
+            row = i * L
+            below = row + L if i + 1 < L else 0
+            for j in range(L):
+                k = row + j
+                spin = flat[k]
+                # Right and down bonds draw one number each, even on L = 2 where the
+                # bond to the right and to the left join the same pair.
+                right = k + 1 if j + 1 < L else row
+                if flat[right] == spin:
+                    r, s0, s1, s2, s3 = rng_step(s0, s1, s2, s3)
+                    if r < threshold:
+                        _join(parent, k, right)
+                down = below + j
+                if flat[down] == spin:
+                    r, s0, s1, s2, s3 = rng_step(s0, s1, s2, s3)
+                    if r < threshold:
+                        _join(parent, k, down)
+        for k in range(n):
+            p = parent[k]
+            if p == k:
+                r, s0, s1, s2, s3 = rng_step(s0, s1, s2, s3)
+                f = np.int8(r >> np.uint64(52))  # the top bit: a fair coin
+            else:
+                f = flip[p]
+            flip[k] = f
+            flat[k] = flat[k] * (np.int8(1) - np.int8(2) * f)
+            changed += f
         if record:
             energies[t] = _energy_2d(s)
+    state[0], state[1], state[2], state[3] = s0, s1, s2, s3
     return changed
 
 
 # ----------------------------------------------------------------------------- 1D kernels
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _ring_metropolis(s, K, n_updates, state, energies):
     """``n_updates`` sweeps of N Metropolis attempts at random sites; returns accepted flips.
 
@@ -321,7 +354,7 @@ def _ring_metropolis(s, K, n_updates, state, energies):
     return accepted
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _ring_exact(s, K, n_updates, state, energies, proposal):
     """Replace the ring by ``n_updates`` independent exact samples; returns the spins changed.
 
@@ -657,22 +690,38 @@ def _spacing(chain: Chain, burn_in: int | None, thin: int | None) -> tuple[float
     return tau, burn_in, thin
 
 
-def _draw(chain: Chain, n_samples: int, burn_in: int, thin: int, progress: bool | None) -> np.ndarray:
+def _draw(chain: Chain, n_samples: int, burn_in: int, thin: int, shown) -> np.ndarray:
     """Run ``burn_in`` updates, then keep the configuration every ``thin`` updates."""
     chain.run(burn_in)
     out = np.empty((n_samples, *chain.spins.shape), dtype=np.int8)
-    shown = bar(progress, total=n_samples, desc=f"{chain.method} L={chain.L} K={chain.K:g}", unit="sample")
-    try:
-        step = 1000
-        for first in range(0, n_samples, step):
-            last = min(first + step, n_samples)
-            for k in range(first, last):
-                chain.run(thin)
-                out[k] = chain.spins
-            shown.update(last - first)
-    finally:
-        shown.close()
+    step = 1000
+    for first in range(0, n_samples, step):
+        last = min(first + step, n_samples)
+        for k in range(first, last):
+            chain.run(thin)
+            out[k] = chain.spins
+        shown.update(last - first)
     return out
+
+
+def _in_threads(function, items: list) -> list:
+    """``function`` over ``items``, one thread each when there are several. The kernels
+    release the GIL (``nogil=True``), so independent chains run on separate cores."""
+    if len(items) == 1:
+        return [function(items[0])]
+    with ThreadPoolExecutor(max_workers=len(items)) as pool:
+        return list(pool.map(function, items))
+
+
+class _LockedBar:
+    """A progress bar several threads update."""
+
+    def __init__(self, shown) -> None:
+        self._shown, self._lock = shown, threading.Lock()
+
+    def update(self, n: int) -> None:
+        with self._lock:
+            self._shown.update(n)
 
 
 def sample_with_info(
@@ -685,6 +734,7 @@ def sample_with_info(
     seed: int | np.random.Generator | None = None,
     burn_in: int | None = None,
     thin: int | None = None,
+    n_chains: int = 1,
     progress: bool | None = None,
 ) -> tuple[np.ndarray, SamplingInfo]:
     """Equilibrium samples of the periodic Ising ring or square lattice, and how they were drawn.
@@ -702,6 +752,14 @@ def sample_with_info(
         with the same kernel that then draws the samples: ``burn_in = max(⌈20 τ⌉, 100)``
         after the pilot's own equilibration and ``thin = ⌈2 τ⌉``. The exact ring sampler
         needs neither (defaults 0 and 1).
+    n_chains : int
+        Independent chains to draw the samples from, each in its own thread (the kernels
+        release the GIL, so two chains use two cores). Chain ``c`` draws the ``c``-th
+        contiguous share of the samples from its own generator, spawned from ``seed``, after
+        its own pilot run and burn-in; burn-in and thinning follow the largest τ_int of the
+        chains. The result does not depend on thread timing: the same seed and ``n_chains``
+        give the same bytes. ``1`` (the default) draws from one chain seeded by ``seed``
+        itself; a different ``n_chains`` gives different (equally valid) samples.
     progress : bool or None
         Show a progress bar; ``None`` shows one unless ``RGBOOK_QUIET`` is set.
 
@@ -709,6 +767,8 @@ def sample_with_info(
     -------
     samples : ndarray of int8, shape (n_samples, L, L) or (n_samples, L)
     info : SamplingInfo
+        With several chains: τ_int the largest of the chains', acceptance and
+        spins per update over all of them, elapsed the wall time.
 
     Raises
     ------
@@ -724,18 +784,37 @@ def sample_with_info(
     n_samples = check_int(n_samples, "n_samples", minimum=1)
     burn_in = None if burn_in is None else check_int(burn_in, "burn_in", minimum=0)
     thin = None if thin is None else check_int(thin, "thin", minimum=1)
+    n_chains = check_int(n_chains, "n_chains", minimum=1, maximum=n_samples)
     start = time.perf_counter()
-    chain = Chain(L, K, dim=dim, method=method, seed=seed)
-    tau, burn_in, thin = _spacing(chain, burn_in, thin)
-    out = _draw(chain, n_samples, burn_in, thin, progress)
-    per_update = chain.spins_per_update()
+    if n_chains == 1:
+        chains = [Chain(L, K, dim=dim, method=method, seed=seed)]
+    else:
+        chains = [Chain(L, K, dim=dim, method=method, seed=g) for g in rng_from(seed).spawn(n_chains)]
+    spacings = _in_threads(lambda chain: _spacing(chain, burn_in, thin), chains)
+    tau = max(t for t, _, _ in spacings) if n_chains > 1 else spacings[0][0]
+    burn_in_used = max(b for _, b, _ in spacings)
+    thin_used = max(t for _, _, t in spacings)
+    shares = [len(part) for part in np.array_split(np.arange(n_samples), n_chains)]
+    chain0 = chains[0]
+    shown = bar(progress, total=n_samples, desc=f"{chain0.method} L={L} K={chain0.K:g}", unit="sample")
+    try:
+        locked = _LockedBar(shown)
+        parts = _in_threads(
+            lambda job: _draw(job[0], job[1], burn_in_used, thin_used, locked), list(zip(chains, shares, strict=True))
+        )
+    finally:
+        shown.close()
+    out = parts[0] if n_chains == 1 else np.concatenate(parts)
+    updates = sum(chain.updates for chain in chains)
+    changed = sum(chain.changed for chain in chains)
+    per_update = chain0.spins_per_update() if chain0._rule.sweeps or n_chains == 1 else changed / updates
     info = SamplingInfo(
-        method=chain.method,
+        method=chain0.method,
         tau_int=tau,
-        tau_int_sweeps=tau * per_update / chain.n_sites,
-        burn_in=burn_in,
-        thin=thin,
-        acceptance=chain.changed / (chain.updates * chain.n_sites) if chain.updates else float("nan"),
+        tau_int_sweeps=tau * per_update / chain0.n_sites,
+        burn_in=burn_in_used,
+        thin=thin_used,
+        acceptance=changed / (updates * chain0.n_sites) if updates else float("nan"),
         spins_per_update=per_update,
         elapsed=time.perf_counter() - start,
     )
@@ -752,6 +831,7 @@ def sample(
     seed: int | np.random.Generator | None = None,
     burn_in: int | None = None,
     thin: int | None = None,
+    n_chains: int = 1,
     progress: bool | None = None,
 ) -> np.ndarray:
     """Equilibrium samples of the periodic Ising ring or square lattice.
@@ -770,7 +850,16 @@ def sample(
     ((10, 8, 8), dtype('int8'))
     """
     out, _ = sample_with_info(
-        L, K, n_samples, dim=dim, method=method, seed=seed, burn_in=burn_in, thin=thin, progress=progress
+        L,
+        K,
+        n_samples,
+        dim=dim,
+        method=method,
+        seed=seed,
+        burn_in=burn_in,
+        thin=thin,
+        n_chains=n_chains,
+        progress=progress,
     )
     return out
 

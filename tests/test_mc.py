@@ -270,3 +270,37 @@ def test_chain_refuses_odd_l_for_checkerboard_metropolis():
         mc.Chain(5, 0.3, method="metropolis")
     with pytest.raises(ValueError, match="for dim=1"):
         mc.Chain(5, 0.3, dim=1, method="heatbath")
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_independent_chains_in_threads_sample_the_torus(method):
+    # Two chains on two threads; the histogram of the 3×3 (4×4 for metropolis) torus energy
+    # must be Boltzmann's, and the samples must not depend on thread timing.
+    L = 4 if method == "metropolis" else 3
+    K, n = 0.4, 12_000
+    s = mc.sample(L, K, n, method=method, seed=31, n_chains=2)
+    again = mc.sample(L, K, n, method=method, seed=31, n_chains=2)
+    assert s.shape == (n, L, L) and s.tobytes() == again.tobytes()
+    assert s.tobytes() != mc.sample(L, K, n, method=method, seed=31).tobytes()
+    lattices = states.configurations(L * L).reshape(-1, L, L)
+    energies = ising.energy(lattices)
+    levels, inverse = np.unique(energies, return_inverse=True)
+    p = np.bincount(inverse, weights=np.exp(states.log_boltzmann(K * energies)))
+    observed = np.array([(ising.energy(s) == level).sum() for level in levels])
+    assert stats.chi_square_test(observed, p).p_value > 1e-3
+
+
+def test_each_chain_draws_its_contiguous_share_from_its_own_spawned_generator():
+    s, info = mc.sample_with_info(6, 0.3, 7, method="wolff", seed=5, n_chains=3, burn_in=10, thin=2)
+    children = np.random.default_rng(5).spawn(3)
+    first = mc.sample(6, 0.3, 3, method="wolff", seed=children[0], burn_in=10, thin=2)
+    last = mc.sample(6, 0.3, 2, method="wolff", seed=children[2], burn_in=10, thin=2)
+    assert s[:3].tobytes() == first.tobytes() and s[5:].tobytes() == last.tobytes()
+    assert (info.burn_in, info.thin) == (10, 2)
+
+
+def test_more_chains_than_samples_is_refused():
+    with pytest.raises(ValueError, match="n_chains"):
+        mc.sample(4, 0.3, 2, n_chains=3)
+    with pytest.raises(ValueError, match="n_chains"):
+        mc.sample(4, 0.3, 2, n_chains=0)
