@@ -1,5 +1,5 @@
-"""Hand-made real-space renormalization: majority-rule block spins on the square lattice and
-decimation of the Ising ring.
+"""Hand-made real-space renormalization: majority-rule block spins and decimation on the square
+lattice, decimation of the Ising ring, and Migdal–Kadanoff bond moving.
 
 These are the coarse-graining maps that learned ones are measured against
 (:mod:`rgkit.compare`).
@@ -45,6 +45,29 @@ def majority_rule(spins: np.ndarray, b: int, *, seed: int | np.random.Generator 
     return np.where(sums > 0, 1, np.where(sums < 0, -1, coin)).astype(np.int8)
 
 
+def decimate(spins: np.ndarray, b: int) -> np.ndarray:
+    """Decimation on the square lattice: keep the spin at the corner of each b×b block.
+
+    Parameters
+    ----------
+    spins : array of int8, shape (n, L, L)
+        Square lattices with L divisible by b.
+    b : int
+        Block side, at least 2.
+
+    Returns
+    -------
+    ndarray of int8, shape (n, L // b, L // b)
+        ``spins[:, ::b, ::b]``, as a new array.
+    """
+    s = check_spins(spins, dim=2)
+    b = check_int(b, "b", minimum=2)
+    L = s.shape[1]
+    if L % b:
+        raise ValueError(f"the lattice side L = {L} must be divisible by the block side b = {b}")
+    return np.ascontiguousarray(s[:, ::b, ::b])
+
+
 # ----------------------------------------------------------------------------- decimation of the ring
 def decimated_coupling(K: float) -> float:
     """One decimation step of the Ising ring: :math:`K' = \\tfrac12 \\ln\\cosh 2K`, i.e. tanh K' = tanh² K."""
@@ -69,4 +92,91 @@ def decimation_flow(K: float, n_steps: int) -> np.ndarray:
     out = [K]
     for _ in range(n_steps):
         out.append(decimated_coupling(out[-1]))
+    return np.array(out)
+
+
+# ----------------------------------------------------------------------------- Migdal–Kadanoff
+def migdal_kadanoff_coupling(K: float, b: int = 2) -> float:
+    """One Migdal–Kadanoff step of the square-lattice Ising model with scale factor b.
+
+    Move the bonds of each b×b cell onto a skeleton (K → bK), then decimate the b − 1 inner
+    spins of each skeleton row, a chain of b bonds: :math:`\\tanh K' = \\tanh^b(bK)`. For
+    b = 2, :math:`K' = \\tfrac12 \\ln\\cosh 4K`.
+
+    Parameters
+    ----------
+    K : float
+        Coupling J/k_BT ≥ 0.
+    b : int
+        Scale factor, at least 2.
+
+    References
+    ----------
+    A. A. Migdal, Sov. Phys. JETP 42, 743 (1976); L. P. Kadanoff, Ann. Phys. 100, 359 (1976).
+    """
+    K = check_real(K, "K")
+    if K < 0:
+        raise ValueError(f"K must be non-negative; got {K}")
+    b = check_int(b, "b", minimum=2)
+    if K == 0:
+        return 0.0
+    x = float(np.exp(-2 * b * K))
+    if x == 0.0:  # 1 − tanh^b(bK) ≈ 2b e^{−2bK} below the smallest double: the asymptote
+        return float(b * K - 0.5 * np.log(b))
+    # ln tanh^b(bK) = b [ln(1 − x) − ln(1 + x)], accurate for small x (large K); then
+    # artanh y = ½ [ln(1 + y) − ln(1 − y)] with 1 − y = −expm1(ln y), accurate near y = 1.
+    log_y = b * (np.log1p(-x) - np.log1p(x))
+    return float(0.5 * (np.log1p(np.exp(log_y)) - np.log(-np.expm1(log_y))))
+
+
+def migdal_kadanoff_slope(K: float, b: int = 2) -> float:
+    """:math:`dK'/dK` of :func:`migdal_kadanoff_coupling`: :math:`b^2 t^{b-1}(1-t^2)/(1-t^{2b})`, t = tanh bK.
+
+    At the fixed point this is the thermal eigenvalue :math:`\\lambda_t = b^{y_t}`; for b = 2
+    it is :math:`2\\tanh 4K`.
+    """
+    K = check_real(K, "K")
+    if K < 0:
+        raise ValueError(f"K must be non-negative; got {K}")
+    b = check_int(b, "b", minimum=2)
+    x = float(np.exp(-2 * b * K))
+    if x == 0.0:
+        return float(b)  # K' ≈ bK − ½ ln b: the slope tends to b
+    if x == 1.0:
+        return 0.0  # K = 0 (or below double precision): K' ≈ (bK)^b is flat
+    # With t = tanh bK = (1 − x)/(1 + x): 1 − t² = 4x/(1 + x)², and 1 − t^{2b} = −expm1(2b ln t),
+    # both without cancellation as t → 1.
+    log_t = np.log1p(-x) - np.log1p(x)
+    return float(b * b * np.exp((b - 1) * log_t) * 4 * x / (1 + x) ** 2 / -np.expm1(2 * b * log_t))
+
+
+def migdal_kadanoff_fixed_point(b: int = 2) -> tuple[float, float]:
+    """The non-trivial fixed point K* of :func:`migdal_kadanoff_coupling` and its y_t.
+
+    Returns
+    -------
+    K_star : float
+        The unstable fixed point, 0 < K* < ∞ (0.30469 for b = 2; exact K_c = 0.44069).
+    y_t : float
+        :math:`\\ln(dK'/dK|_{K^*}) / \\ln b` (0.747 for b = 2; exact y_t = 1).
+    """
+    from scipy.optimize import brentq
+
+    b = check_int(b, "b", minimum=2)
+    # K' − K is negative at small K (K' ≈ (bK)^b ≪ K) and positive at large K (K' ≈ bK − ½ ln b).
+    K_star = brentq(lambda K: migdal_kadanoff_coupling(K, b) - K, 1e-3, 5.0, xtol=1e-15, rtol=1e-15)
+    return float(K_star), float(np.log(migdal_kadanoff_slope(K_star, b)) / np.log(b))
+
+
+def migdal_kadanoff_flow(K: float, n_steps: int, b: int = 2) -> np.ndarray:
+    """Couplings :math:`K_0, \\dots, K_n` of repeated Migdal–Kadanoff steps.
+
+    Returns
+    -------
+    ndarray of float64, shape (n_steps + 1,)
+    """
+    n_steps = check_int(n_steps, "n_steps", minimum=0)
+    out = [check_real(K, "K")]
+    for _ in range(n_steps):
+        out.append(migdal_kadanoff_coupling(out[-1], b))
     return np.array(out)

@@ -140,3 +140,25 @@ def test_observables_refuse_bad_spins(spins, error):
 def test_exact_functions_refuse_bad_input(call, error):
     with pytest.raises(error):
         call()
+
+
+# ----------------------------------------------------------------------------- the thermometer
+@pytest.mark.parametrize("K", [0.1, KC, 0.7])
+def test_nearest_neighbour_correlation_matches_enumeration_on_4x4(K):
+    e, _ = exact.ising_enumeration(4)
+    lattices = configurations(16).reshape(-1, 4, 4).astype(np.float64)
+    bond = lattices[:, 0, 0] * lattices[:, 0, 1]
+    assert exact.torus_nn_correlation(4, K) == pytest.approx(exact.enumerated_average(bond, e, K), rel=1e-12)
+
+
+@pytest.mark.parametrize("L", [2, 8, 64])
+@pytest.mark.parametrize(("K", "rel"), [(1e-6, 1e-9), (0.2, 1e-9), (KC, 1e-9), (1.0, 1e-9), (3.0, 1e-6)])
+def test_thermometer_inverts_the_correlation(L, K, rel):
+    # At K = 3, 1 − c ≈ 4e^{−24}: the rounding of c (1e-16) leaves K known to about 1e-7.
+    assert exact.torus_coupling(L, exact.torus_nn_correlation(L, K)) == pytest.approx(K, rel=rel)
+
+
+@pytest.mark.parametrize("c", [0.0, -0.2, 1.0, 1.5, 1e-9])
+def test_thermometer_refuses_a_correlation_no_ferromagnetic_torus_has(c):
+    with pytest.raises(ValueError, match="correlation must lie"):
+        exact.torus_coupling(16, c)
