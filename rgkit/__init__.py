@@ -11,8 +11,10 @@ ising, exact, hamiltonian
 mc, stats
     Monte Carlo sampling of the Ising model (one ``Chain``, one update rule per method);
     autocorrelation times and error bars.
-rg
-    Hand-made coarse-graining: majority-rule block spins, decimation of the ring.
+rg, mcrg
+    Hand-made coarse-graining: majority-rule block spins, decimation, Migdal–Kadanoff;
+    Monte Carlo RG: Swendsen's estimator of RG eigenvalues from samples and a
+    coarse-graining map.
 rbm
     Restricted Boltzmann machines and deep belief networks (knows nothing of Ising).
 vrg, compare
@@ -32,7 +34,7 @@ from . import _numba_cache
 
 _numba_cache.configure()  # before any kernel is defined: numba reads the folder at decoration
 
-from . import compare, data, exact, hamiltonian, ising, mc, plot, profiles, rbm, rg, states, stats, vrg  # noqa: E402
+from . import compare, data, exact, hamiltonian, ising, mc, mcrg, plot, profiles, rbm, rg, states, stats, vrg  # noqa: E402
 
 __all__ = [
     "compare",
@@ -41,6 +43,7 @@ __all__ = [
     "hamiltonian",
     "ising",
     "mc",
+    "mcrg",
     "plot",
     "profiles",
     "rbm",
