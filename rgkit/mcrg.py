@@ -41,7 +41,7 @@ from types import MappingProxyType
 import numpy as np
 from numba import njit
 
-from . import rg
+from . import exact, rg, stats
 from ._validate import check_int, check_spins, rng_from
 
 Shape = tuple[tuple[int, int], ...]
@@ -178,7 +178,7 @@ def supported_operators(L: int, operators: Sequence[str] | None = None) -> tuple
     return tuple(n for n in _check_names(operators) if OPERATORS[n].min_side <= L)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _operator_sums(s, rows, cols, starts, owner, pad, out):
     # Each configuration is copied once into a periodically padded array, so that a term's
     # spins along a row are contiguous and the innermost loop has no wrap-around branches
@@ -847,3 +847,149 @@ def mcrg(
         )
     sums = blocked_sums(spins, b, n_levels, transform=transform, seed=seed, operators=operators)
     return mcrg_from_sums(sums, n_blocks=n_blocks)
+
+
+# ----------------------------------------------------------------------------- the flow of one coupling
+def max_levels(L: int, b: int, *, min_side: int = 3) -> int:
+    """The most blockings with side ``b`` that ``L`` allows, every level's side at least ``min_side``.
+
+    Examples
+    --------
+    >>> max_levels(128, 2), max_levels(162, 3), max_levels(64, 2, min_side=8)
+    (5, 3, 3)
+    """
+    b = check_int(b, "b", minimum=2)
+    min_side = check_int(min_side, "min_side", minimum=1)
+    L = check_int(L, "L", minimum=b * min_side)
+    n = 0
+    while L % b ** (n + 1) == 0 and L // b ** (n + 1) >= min_side:
+        n += 1
+    if n == 0:
+        raise ValueError(f"L = {L} is not divisible by b = {b} with a coarse side of at least {min_side}")
+    return n
+
+
+@dataclass(frozen=True)
+class EffectiveCouplings:
+    """Nearest-neighbour couplings read from every level of a :class:`BlockedSums`.
+
+    Attributes
+    ----------
+    K, K_err : ndarray of float64, shape (n_levels + 1,)
+        The coupling of the nearest-neighbour torus of each level's side with the measured
+        nearest-neighbour correlation (:func:`rgkit.exact.torus_coupling`), and its standard
+        error: the binning error of the correlation divided by dc/dK = C / (2K²), C the exact
+        specific heat of that torus.
+    correlation, correlation_err : ndarray of float64, shape (n_levels + 1,)
+        The measured nearest-neighbour correlation and its binning error.
+    sides : tuple of int
+    """
+
+    K: np.ndarray
+    K_err: np.ndarray
+    correlation: np.ndarray
+    correlation_err: np.ndarray
+    sides: tuple[int, ...]
+
+
+def effective_couplings(sums: BlockedSums) -> EffectiveCouplings:
+    """The exact thermometer applied to every level: each level's one effective coupling.
+
+    Level n of the blocked samples is read as the nearest-neighbour Ising torus of its side
+    whose nearest-neighbour correlation :math:`c_n` equals the measured one. The projection
+    keeps one number per level: blocked Hamiltonians with further couplings but the same
+    :math:`c_n` get the same K, so a fixed point of the measured map is a fixed point of this
+    projection, not necessarily of the RG.
+
+    Parameters
+    ----------
+    sums : BlockedSums
+        With the ``"nn"`` operator at every level.
+
+    Returns
+    -------
+    EffectiveCouplings
+
+    Raises
+    ------
+    ValueError
+        If a level lacks the nn operator, or a measured correlation is outside (0, 1) (no
+        ferromagnetic nearest-neighbour torus has it).
+    """
+    if not isinstance(sums, BlockedSums):
+        raise TypeError(f"sums must be a BlockedSums; got {type(sums).__name__}")
+    K, K_err, c, c_err = [], [], [], []
+    for level, side in enumerate(sums.sides):
+        names = sums.level_operators(level)
+        if "nn" not in names:
+            raise ValueError(f"level {level} (side {side}) has no 'nn' operator; its operators are {names}")
+        # The nn operator sums 2 side² bonds per configuration.
+        bond = sums.sums[level][:, names.index("nn")] / (2 * side**2)
+        mean, err = stats.binning_error(bond)
+        k = exact.torus_coupling(side, mean)
+        K.append(k)
+        K_err.append(err * 2 * k**2 / exact.torus_specific_heat(side, k))
+        c.append(mean)
+        c_err.append(err)
+    return EffectiveCouplings(
+        K=np.array(K), K_err=np.array(K_err), correlation=np.array(c), correlation_err=np.array(c_err), sides=sums.sides
+    )
+
+
+@dataclass(frozen=True)
+class FlowCrossing:
+    """Where a measured map K' = R(K) crosses the diagonal, from a weighted straight line.
+
+    Attributes
+    ----------
+    K_star, K_star_err : float
+        The crossing a / (1 − s) of the line K' = a + s K, and its standard error (linear
+        propagation of the fit's covariance).
+    slope, slope_err : float
+        s, the eigenvalue of the linearised map at the crossing, and its standard error.
+    """
+
+    K_star: float
+    K_star_err: float
+    slope: float
+    slope_err: float
+
+
+def flow_crossing(K_in: np.ndarray, K_out: np.ndarray, K_out_err: np.ndarray) -> FlowCrossing:
+    """Fixed point and slope of a measured one-coupling map near its crossing with K' = K.
+
+    Fits K_out = a + s K_in by weighted least squares (weights 1/K_out_err, errors of K_in
+    neglected) with the covariance taken from the given errors, not rescaled by the residuals.
+
+    Parameters
+    ----------
+    K_in, K_out, K_out_err : array_like of float, shape (m,)
+        At least three points near the crossing; positive errors.
+
+    Returns
+    -------
+    FlowCrossing
+
+    Raises
+    ------
+    ValueError
+        For fewer than three points, unequal lengths, non-positive errors, or a slope of 1
+        (no crossing).
+    """
+    x, y, e = (np.asarray(v, dtype=np.float64) for v in (K_in, K_out, K_out_err))
+    if x.ndim != 1 or x.shape != y.shape or x.shape != e.shape:
+        raise ValueError(f"K_in, K_out and K_out_err must be 1-D of one length; got {x.shape}, {y.shape}, {e.shape}")
+    if len(x) < 3:
+        raise ValueError(f"a crossing needs at least 3 points; got {len(x)}")
+    if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y)) and np.all(np.isfinite(e)) and np.all(e > 0)):
+        raise ValueError("K_in and K_out must be finite and K_out_err finite and positive")
+    (s, a), cov = np.polyfit(x, y, 1, w=1 / e, cov="unscaled")
+    if abs(s - 1.0) < 1e-12:
+        raise ValueError("the fitted map has slope 1: it does not cross the diagonal")
+    grad = np.array([a / (1 - s) ** 2, 1 / (1 - s)])
+    return FlowCrossing(
+        K_star=float(a / (1 - s)),
+        K_star_err=float(np.sqrt(grad @ cov @ grad)),
+        slope=float(s),
+        slope_err=float(np.sqrt(cov[0, 0])),
+    )

@@ -882,3 +882,286 @@ def dbn_comparison_table(comparison, blocks: Sequence[int]) -> str:
             + [hid[1], f"{bl.energy:.3f}", hid[2], f"{bl.abs_m:.3f}"]
         )
     return markdown_table(header, rows)
+
+
+# ----------------------------------------------------------------------------- the yardstick chapter
+# (figures and tables of book/yardstick.md)
+
+
+def _cobweb(k0: float, steps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The staircase (K_0, K_0) → (K_0, K_1) → (K_1, K_1) → ... of an iterated map."""
+    x, y = [k0], [k0]
+    for a, b in zip(steps[:-1], steps[1:], strict=True):
+        x += [a, b]
+        y += [b, b]
+    return np.array(x), np.array(y)
+
+
+def flow_map(
+    grid: np.ndarray,
+    mapped: np.ndarray,
+    trajectories: Mapping[str, np.ndarray],
+    *,
+    fixed_points: Sequence[float] = (),
+    name: str = "recursion",
+):
+    """A one-coupling RG recursion K' = R(K): the map with its iterations (left), K_n against n (right).
+
+    Parameters
+    ----------
+    grid : array of float, shape (m,)
+        Couplings K (dimensionless, J/k_BT) at which the map is drawn.
+    mapped : array of float, shape (m,)
+        R(K) on the grid.
+    trajectories : mapping from str to array of float, shape (n_steps + 1,)
+        Iterates K_0, K_1, ... from one start each (one to six), drawn as a staircase between
+        the map and the diagonal and against the step.
+    fixed_points : sequence of float
+        Finite fixed points K* = R(K*) to mark on the diagonal.
+    name : str
+        What the recursion is, for the legend (e.g. "Migdal–Kadanoff").
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    x = np.asarray(grid, dtype=np.float64)
+    if x.ndim != 1 or x.size < 2:
+        raise ValueError(f"grid must be a 1-D array of at least two couplings; got shape {x.shape}")
+    _check_curves(x, "grid", mapped=mapped)
+    if not 1 <= len(trajectories) <= 6:
+        raise ValueError(f"trajectories must hold one to six flows; got {len(trajectories)}")
+    paths = {k: np.asarray(v, dtype=np.float64) for k, v in trajectories.items()}
+    if any(v.ndim != 1 or v.size < 2 for v in paths.values()):
+        raise ValueError("every trajectory must be a 1-D array of at least two couplings")
+    fig, (ax_map, ax_n) = plt.subplots(1, 2, figsize=(9.5, 3.8))
+    ax_map.plot(x, mapped, "k-", label=f"{name}: $K' = R(K)$")
+    ax_map.plot(x, x, color="grey", ls="--", lw=1, label="$K' = K$")
+    colours = plt.get_cmap(SEQUENTIAL_CMAP)(np.linspace(0.0, 0.85, len(paths)))
+    for (label, k), colour in zip(paths.items(), colours, strict=True):
+        cx, cy = _cobweb(k[0], k)
+        ax_map.plot(cx, cy, "-", color=colour, lw=1.2)
+        ax_n.plot(np.arange(len(k)), k, "o-", color=colour, label=label)
+    if len(fixed_points):
+        fp = np.asarray(fixed_points, dtype=np.float64)
+        ax_map.plot(fp, fp, "D", color="k", mfc="white", ms=7, label="fixed point $K^*$")
+        for value in fp:
+            ax_n.axhline(value, color="k", ls=":", lw=1)
+    ax_map.set_xlim(x.min(), x.max())
+    ax_map.set_ylim(x.min(), x.max())
+    ax_map.set_xlabel("coupling $K$ (J / $k_B T$)")
+    ax_map.set_ylabel("coarse coupling $K'$")
+    ax_map.legend(fontsize=8, loc="upper left")
+    ax_n.xaxis.set_major_locator(mpl.ticker.MaxNLocator(integer=True))
+    ax_n.set_xlabel("RG step $n$")
+    ax_n.set_ylabel("coupling $K_n$")
+    ax_n.legend(fontsize=8)
+    return fig
+
+
+def mcrg_exponents(results: Mapping[str, object], *, exact: tuple[float, float] = (1.0, 15 / 8)):
+    """Monte Carlo RG exponents y_t (top) and y_h (bottom) against the side of the lattice each map ends on.
+
+    One column per block side b; one set of points per run. Maps that end on the same lattice
+    side line up vertically: there the runs differ only in how many blockings came first.
+
+    Parameters
+    ----------
+    results : mapping from str to rgkit.mcrg.MCRGResult
+        Runs by label (e.g. ``"L = 128"``), at most six per block side.
+    exact : (float, float)
+        The exact y_t and y_h, drawn dashed.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if not results:
+        raise ValueError("results must hold at least one MCRGResult")
+    for label, r in results.items():
+        if not all(hasattr(r, a) for a in ("b", "sides", "y_t", "y_t_err", "y_h", "y_h_err")):
+            raise TypeError(f"results[{label!r}] must be an MCRGResult; got {type(r).__name__}")
+    blocks = sorted({r.b for r in results.values()})
+    fig, axes = plt.subplots(2, len(blocks), figsize=(4.6 * len(blocks), 6.2), squeeze=False)
+    markers = "osD^v<>"
+    for col, b in enumerate(blocks):
+        runs = [(k, r) for k, r in results.items() if r.b == b]
+        if len(runs) > 6:
+            raise ValueError(f"at most six runs per block side; got {len(runs)} with b = {b}")
+        colours = plt.get_cmap(SEQUENTIAL_CMAP)(np.linspace(0.0, 0.85, len(runs)))
+        for i, ((label, r), colour) in enumerate(zip(runs, colours, strict=True)):
+            coarse = np.asarray(r.sides[1:], dtype=np.float64)
+            for row, (y, err) in enumerate(((r.y_t, r.y_t_err), (r.y_h, r.y_h_err))):
+                axes[row, col].errorbar(
+                    coarse, y, err, fmt=markers[i] + "-", color=colour, ms=5, capsize=2, lw=0.8, label=label
+                )
+        sides = sorted({side for _, r in runs for side in r.sides[1:]})
+        for row, (value, name) in enumerate(zip(exact, ("y_t", "y_h"), strict=True)):
+            ax = axes[row, col]
+            ax.axhline(value, color="k", ls="--", lw=1, label=f"exact ${name}$")
+            ax.set_xscale("log", base=b)
+            ax.set_xticks(sides, [str(side) for side in sides])
+            ax.minorticks_off()
+            ax.set_xlabel(f"side of the coarse lattice of the map (b = {b})")
+            ax.set_ylabel(f"${name}$")
+        axes[0, col].legend(fontsize=8)
+    return fig
+
+
+def _pm(value: float, error: float, decimals: int) -> str:
+    return "–" if not np.isfinite(value) else f"{value:.{decimals}f} ± {error:.{decimals}f}"
+
+
+def mcrg_table(result, parity: str, *, decimals: int = 3) -> str:
+    """One exponent of a Monte Carlo RG run by level and number of operators, as Markdown.
+
+    Parameters
+    ----------
+    result : rgkit.mcrg.MCRGResult
+    parity : {"even", "odd"}
+        ``"even"`` for y_t, ``"odd"`` for y_h.
+    decimals : int
+        Decimals of the estimates and their jackknife errors.
+
+    Returns
+    -------
+    str
+        One row per map (level i, from side L_i to L_{i+1}); column k holds the estimate from
+        the first k operators of that parity ("–" where the coarse lattice does not support
+        them), headed by the operator added.
+    """
+    if parity not in ("even", "odd"):
+        raise ValueError(f"parity must be 'even' (y_t) or 'odd' (y_h); got {parity!r}")
+    if parity == "even":
+        names, y, err = result.even_operators, result.y_t_by_count, result.y_t_by_count_err
+    else:
+        names, y, err = result.odd_operators, result.y_h_by_count, result.y_h_by_count_err
+    header = ["map", *(names[0] if k == 0 else f"+ {n}" for k, n in enumerate(names))]
+    rows = []
+    for i in range(len(result.sides) - 1):
+        step = f"{i}: {result.sides[i]} → {result.sides[i + 1]}"
+        rows.append([step, *(_pm(v, e, decimals) for v, e in zip(y[i], err[i], strict=True))])
+    return markdown_table(header, rows)
+
+
+def mcrg_size_table(results: Mapping[str, object], parity: str, *, decimals: int = 3) -> str:
+    """One exponent of several Monte Carlo RG runs by map, as Markdown: one row per run.
+
+    A column holds the maps with the same number of blockings before them (the same level);
+    each entry names the side of the lattice its map ends on, so that maps onto the same
+    final lattice can be found across the rows.
+
+    Parameters
+    ----------
+    results : mapping from str to rgkit.mcrg.MCRGResult
+        Runs by label (e.g. ``"L = 64"``).
+    parity : {"even", "odd"}
+        ``"even"`` for y_t, ``"odd"`` for y_h; each from all the operators its map supports.
+    decimals : int
+        Decimals of the estimates and their jackknife errors.
+
+    Returns
+    -------
+    str
+        Entries ``"value ± error (→ side)"``; "–" where a run has fewer maps.
+    """
+    if parity not in ("even", "odd"):
+        raise ValueError(f"parity must be 'even' (y_t) or 'odd' (y_h); got {parity!r}")
+    if not results:
+        raise ValueError("results must hold at least one MCRGResult")
+    n_maps = max(len(r.sides) - 1 for r in results.values())
+    rows = []
+    for label, r in results.items():
+        y, err = (r.y_t, r.y_t_err) if parity == "even" else (r.y_h, r.y_h_err)
+        cells = [f"{_pm(v, e, decimals)} (→ {side})" for v, e, side in zip(y, err, r.sides[1:], strict=True)]
+        rows.append([label, *cells, *["–"] * (n_maps - len(cells))])
+    return markdown_table(["run", *(f"map {i}" for i in range(n_maps))], rows)
+
+
+def thermometer_flow(
+    couplings: np.ndarray,
+    errors: np.ndarray,
+    *,
+    reference: Mapping[str, float] | None = None,
+    fit: tuple[float, float] | None = None,
+    reference_slope: float | None = None,
+):
+    """A measured coupling flow: K^(n) against the level (left) and the map K^(n+1)(K^(n)) (right).
+
+    Parameters
+    ----------
+    couplings, errors : arrays of float, shape (n_starts, n_levels + 1)
+        The effective coupling of every blocking level of each run and its standard error
+        (dimensionless, J/k_BT); one row per starting coupling, in increasing order.
+    reference : mapping from str to float, optional
+        Couplings drawn as labelled horizontal lines on the left (e.g. K_c).
+    fit : (float, float), optional
+        A crossing K* of the map with the diagonal and the map's slope there, drawn as a
+        line through (K*, K*) on the right.
+    reference_slope : float, optional
+        A slope to compare with (e.g. the exact b^{y_t}), drawn dotted through (K*, K*); needs
+        ``fit``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    k = np.asarray(couplings, dtype=np.float64)
+    e = np.asarray(errors, dtype=np.float64)
+    if k.ndim != 2 or k.shape[1] < 2 or k.shape[0] < 1:
+        raise ValueError(f"couplings must have shape (n_starts, n_levels + 1) with n_levels ≥ 1; got {k.shape}")
+    if e.shape != k.shape:
+        raise ValueError(f"errors must have the shape of couplings, {k.shape}; got {e.shape}")
+    if reference_slope is not None and fit is None:
+        raise ValueError("reference_slope is drawn through the crossing: give fit too")
+    fig, (ax_n, ax_map) = plt.subplots(1, 2, figsize=(10, 4))
+    colours = plt.get_cmap(SEQUENTIAL_CMAP)(np.linspace(0.0, 0.9, len(k)))
+    levels = np.arange(k.shape[1])
+    for row, colour in zip(range(len(k)), colours, strict=True):
+        ax_n.errorbar(levels, k[row], e[row], fmt="o-", color=colour, ms=4, capsize=2, lw=1)
+    for (label, value), style in zip((reference or {}).items(), ["--", ":", "-."], strict=False):
+        ax_n.axhline(value, color="k", ls=style, lw=1, label=label)
+    ax_n.set_xticks(levels)
+    ax_n.set_xlabel("blocking level $n$")
+    ax_n.set_ylabel("effective coupling $K^{(n)}$")
+    if reference:
+        ax_n.legend(fontsize=8)
+    markers = "osD^v<>"
+    for step in range(k.shape[1] - 1):
+        ax_map.errorbar(
+            k[:, step],
+            k[:, step + 1],
+            e[:, step + 1],
+            xerr=e[:, step],
+            fmt=markers[step % 7],
+            color=plt.get_cmap(SEQUENTIAL_CMAP)(step / max(k.shape[1] - 1, 1)),
+            ms=5,
+            capsize=2,
+            label=f"map {step} → {step + 1}",
+        )
+    lo, hi = np.nanmin(k), np.nanmax(k)
+    span = np.array([lo, hi])
+    ax_map.plot(span, span, color="grey", ls="--", lw=1, label="$K' = K$")
+    if fit is not None:
+        k_star, slope = fit
+        near = np.array([k_star - 0.15 * (hi - lo), k_star + 0.15 * (hi - lo)])
+        ax_map.plot(near, k_star + slope * (near - k_star), "k-", lw=1.2, label=f"fit: slope {slope:.2f}")
+        if reference_slope is not None:
+            # Longer and in colour: a slope close to the fit's would hide under it otherwise.
+            wide = np.array([k_star - 0.3 * (hi - lo), k_star + 0.3 * (hi - lo)])
+            ax_map.plot(
+                wide,
+                k_star + reference_slope * (wide - k_star),
+                color="tab:orange",
+                ls=(0, (1, 1.5)),
+                lw=2.2,
+                zorder=5,
+                label=f"slope {reference_slope:g}",
+            )
+        ax_map.plot([k_star], [k_star], "D", color="k", mfc="white", ms=7, label="crossing $K^*$")
+    ax_map.set_xlim(lo - 0.02 * (hi - lo), hi + 0.02 * (hi - lo))
+    ax_map.set_ylim(lo - 0.02 * (hi - lo), hi + 0.02 * (hi - lo))
+    ax_map.set_xlabel("$K^{(n)}$")
+    ax_map.set_ylabel("$K^{(n+1)}$")
+    ax_map.legend(fontsize=8)
+    return fig

@@ -319,3 +319,56 @@ def test_mcrg_from_sums_refuses_too_few_samples_and_other_types():
         mcrg.mcrg_from_sums(sums)
     with pytest.raises(TypeError, match="BlockedSums"):
         mcrg.mcrg_from_sums(sums.sums)
+
+
+# ----------------------------------------------------------------------------- the flow of one coupling
+def test_max_levels_counts_blockings_down_to_the_smallest_side():
+    assert mcrg.max_levels(128, 2) == 5 and mcrg.max_levels(81, 3) == 3
+    assert mcrg.max_levels(128, 2, min_side=8) == 4 and mcrg.max_levels(96, 2) == 5
+    with pytest.raises(ValueError, match="not divisible"):
+        mcrg.max_levels(10, 3)
+
+
+def test_the_thermometer_reads_the_coupling_the_samples_were_drawn_at():
+    # Level 0 is the unblocked lattice, whose coupling is known: the reading must agree within
+    # a few of its own standard errors, on both sides of K_c.
+    for K in (0.35, 0.5):
+        spins = mc.sample(16, K, 3000, seed=41)
+        read = mcrg.effective_couplings(mcrg.blocked_sums(spins, 2, 2, seed=1))
+        assert read.K.shape == (3,) and read.sides == (16, 8, 4)
+        assert abs(read.K[0] - K) < 4 * read.K_err[0], (K, read.K[0], read.K_err[0])
+        # Majority rule on the ordered side keeps order (K grows), on the disordered side loses it.
+        assert (np.diff(read.K) > 0).all() if K > KC else (np.diff(read.K) < 0).all(), read.K
+
+
+def test_flow_crossing_recovers_a_known_line_within_its_error():
+    rng = np.random.default_rng(3)
+    K_in = np.linspace(0.40, 0.48, 9)
+    err = np.full(9, 2e-3)
+    K_out = 0.44 + 2.0 * (K_in - 0.44) + err * rng.standard_normal(9)  # K* = 0.44, slope 2
+    fit = mcrg.flow_crossing(K_in, K_out, err)
+    assert abs(fit.K_star - 0.44) < 4 * fit.K_star_err and abs(fit.slope - 2.0) < 4 * fit.slope_err
+    exact_fit = mcrg.flow_crossing(K_in, 0.44 + 2.0 * (K_in - 0.44), err)
+    assert exact_fit.K_star == pytest.approx(0.44, abs=1e-12) and exact_fit.slope == pytest.approx(2.0)
+
+
+@pytest.mark.parametrize(
+    ("args", "match"),
+    [
+        (([0.4, 0.5], [0.4, 0.5], [1e-3, 1e-3]), "at least 3"),
+        (([0.4, 0.5, 0.6], [0.4, 0.5], [1e-3] * 3), "one length"),
+        (([0.4, 0.5, 0.6], [0.4, 0.5, 0.6], [1e-3, 0.0, 1e-3]), "positive"),
+        (([0.4, 0.5, 0.6], [0.5, 0.6, 0.7], [1e-3] * 3), "slope 1"),
+    ],
+)
+def test_flow_crossing_refuses_bad_input(args, match):
+    with pytest.raises(ValueError, match=match):
+        mcrg.flow_crossing(*args)
+
+
+def test_effective_couplings_needs_blocked_sums_with_the_nn_operator(critical_samples):
+    with pytest.raises(TypeError, match="BlockedSums"):
+        mcrg.effective_couplings(np.zeros((3, 3)))
+    sums = mcrg.blocked_sums(critical_samples[:200], 2, 1, seed=0, operators=["nnn", "magnetization"])
+    with pytest.raises(ValueError, match="no 'nn'"):
+        mcrg.effective_couplings(sums)
