@@ -172,15 +172,23 @@ def independent_chains(ref, repeats: int) -> None:
     print("Metropolis, independent chains at K_c through mc.sample(n_chains=...), ns per spin update")
     print(f"{'L':>5}  {'1 chain':>21}  {'2 chains (threads)':>21}  {'1 chain / 2 chains':>20}")
     burn_in, thin = 10, 2
-    for L in (16, 64):
+    for L in (16, 32, 64, 128):
         n = L * L
         n_samples = max(2, 2 * METROPOLIS_SITES // (n * thin) // 4)
-        mc.sample(L, KC, 4, method="metropolis", burn_in=1, thin=1, n_chains=2, seed=0)
+        mc.sample(L, KC, 4, method="metropolis", burn_in=1, thin=1, n_chains=2, seed=0, progress=False)
 
         def run(chains, L=L, n=n, n_samples=n_samples):
             seconds, _ = timed(
                 lambda: mc.sample(
-                    L, KC, n_samples, method="metropolis", burn_in=burn_in, thin=thin, n_chains=chains, seed=1
+                    L,
+                    KC,
+                    n_samples,
+                    method="metropolis",
+                    burn_in=burn_in,
+                    thin=thin,
+                    n_chains=chains,
+                    seed=1,
+                    progress=False,
                 )
             )
             return seconds / ((chains * burn_in + n_samples * thin) * n) * 1e9
