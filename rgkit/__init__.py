@@ -26,6 +26,9 @@ plot
     The book's figures.
 profiles
     Named run sizes for the chapters.
+sweep
+    A function over a grid of parameters through any executor (local processes, Dask),
+    each point cached so that a rerun resumes.
 """
 
 __version__ = "0.2.0"
@@ -34,7 +37,7 @@ from . import _numba_cache
 
 _numba_cache.configure()  # before any kernel is defined: numba reads the folder at decoration
 
-from . import compare, data, exact, hamiltonian, ising, mc, mcrg, plot, profiles, rbm, rg, states, stats, vrg  # noqa: E402
+from . import compare, data, exact, hamiltonian, ising, mc, mcrg, plot, profiles, rbm, rg, states, stats, sweep, vrg  # noqa: E402
 
 __all__ = [
     "compare",
@@ -50,5 +53,6 @@ __all__ = [
     "rg",
     "states",
     "stats",
+    "sweep",
     "vrg",
 ]

@@ -21,19 +21,19 @@ def _majority(s, b, state, out):
     n, m = out.shape[0], out.shape[1]
     s0, s1, s2, s3 = state[0], state[1], state[2], state[3]
     for k in range(n):
-        for I in range(m):
-            for J in range(m):
+        for bi in range(m):
+            for bj in range(m):
                 total = 0
-                for i in range(I * b, I * b + b):
-                    for j in range(J * b, J * b + b):
+                for i in range(bi * b, bi * b + b):
+                    for j in range(bj * b, bj * b + b):
                         total += s[k, i, j]
                 if total > 0:
-                    out[k, I, J] = 1
+                    out[k, bi, bj] = 1
                 elif total < 0:
-                    out[k, I, J] = -1
+                    out[k, bi, bj] = -1
                 else:
                     r, s0, s1, s2, s3 = rng_step(s0, s1, s2, s3)
-                    out[k, I, J] = 1 if r >> np.uint64(52) else -1
+                    out[k, bi, bj] = 1 if r >> np.uint64(52) else -1
     state[0], state[1], state[2], state[3] = s0, s1, s2, s3
 
 

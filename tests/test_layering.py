@@ -39,6 +39,7 @@ ALLOWED = {
     "data": BOTTOM | {"mc", "rbm", "rg", "mcrg"},
     "plot": BOTTOM | ISING | SAMPLING | {"rg", "mcrg", "rbm", "vrg", "compare"},
     "profiles": BOTTOM | {"exact"},
+    "sweep": BOTTOM | {"data"},
     "__init__": {p.stem for p in PACKAGE.glob("*.py")} - {"__init__"},
 }
 
