@@ -301,7 +301,8 @@ def trained_dbn(
     epochs : int
         Epochs per layer.
     seed : int
-        Draws the initial weights and drives training.
+        Seeds two independent streams (``numpy.random.SeedSequence(seed).spawn(2)``): one
+        draws the initial weights, the other drives training.
     weight_scale : float
         Standard deviation of the initial weights.
     **fit_kwargs
@@ -336,8 +337,11 @@ def trained_dbn(
 
     def generate():
         start = time.perf_counter()
-        dbn = DBN(sizes, units=units, seed=seed, weight_scale=weight_scale)
-        dbn.fit(x, epochs=epochs, seed=seed, **fit_kwargs)
+        # One integer for both would give the initial weights and the training draws the same
+        # bits; spawned children of one SeedSequence are independent streams.
+        init_seed, train_seed = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(2))
+        dbn = DBN(sizes, units=units, seed=init_seed, weight_scale=weight_scale)
+        dbn.fit(x, epochs=epochs, seed=train_seed, **fit_kwargs)
         layers = [{"history": r.history, "hyperparameters": r.hyperparameters} for r in dbn.layers]
         return dbn.to_arrays(), {"seconds": time.perf_counter() - start, "layers": layers}
 

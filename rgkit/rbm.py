@@ -10,7 +10,8 @@ unit are done in log space (:func:`rgkit.states.log_sum_units`), so nothing over
 weights of any size that float64 can hold.
 
 Every draw, in training and in the public samplers, goes through one numba kernel
-(``rgkit._train.layer_sample``), so the sampler the tests check is the one training uses.
+(``rgkit._train._fill_layer``, behind ``layer_sample`` and ``cd_step``), so the sampler the
+tests check is the one training uses.
 """
 
 from __future__ import annotations
@@ -163,6 +164,7 @@ class _Working:
     va: np.ndarray
     vb: np.ndarray
     chains: np.ndarray | None
+    buffers: _train.CDWorkspace
 
     def finite(self) -> bool:
         return bool(np.all(np.isfinite(self.W)) and np.all(np.isfinite(self.a)) and np.all(np.isfinite(self.b)))
@@ -550,14 +552,17 @@ class RBM:
             their learning rate (the chapter on training measures both). Pass that schedule
             for the paper's setting.
         seed : int, Generator or None
-            Drives the minibatch order and all sampling.
+            Drives the minibatch order and the sampling of training. The monitoring (the
+            random sites of the pseudo-log-likelihood) draws from a stream spawned from it
+            (``Generator.spawn``), so the weights do not depend on ``monitor_size``.
         progress : bool or None
             Show a progress bar over epochs; ``None`` shows it unless ``RGBOOK_QUIET`` is set.
         precision : {"auto", "float32", "float64"}
             Arithmetic of the updates; "auto" uses float32 when an epoch costs more than about
             1e8 multiply-adds (n_samples * n_visible * n_hidden ≥ 2^27), float64 otherwise.
         monitor_size : int
-            Samples (the first ones) used for the per-epoch monitoring.
+            Samples (the first ones) used for the per-epoch monitoring; they change the
+            history, not the weights.
         callback : callable, optional
             Called as ``callback(rbm, epoch)`` after every epoch; what it returns is stored
             in ``history["callback"]`` (e.g. an exact KL divergence, or a log-likelihood
@@ -599,10 +604,13 @@ class RBM:
             raise TypeError(f"callback must be callable as callback(rbm, epoch); got {type(callback).__name__}")
         _progress.wanted(progress)  # checks its type before any work
         rng = rng_from(seed)
+        # Monitoring draws from a stream of its own, so the weights do not depend on what is
+        # monitored (monitor_size); spawning takes nothing from the training stream.
+        monitor_rng = rng.spawn(1)[0]
         self.hyperparameters = settings.record()
-        xd = np.asarray(x, dtype=settings.dtype)
+        xd = np.ascontiguousarray(x, dtype=settings.dtype)  # the gather kernel reads rows of it
         work = self._start_training(settings, rng)
-        monitor = np.asarray(x[: settings.monitor_size], dtype=np.float64)
+        monitor = xd[: settings.monitor_size]  # monitored in the training precision
         for key in _HISTORY_KEYS:
             self.history.setdefault(key, [])
         done = len(self.history["epoch"])
@@ -613,10 +621,11 @@ class RBM:
                 momentum_now = settings.momentum_at(epoch)
                 order = rng.permutation(len(xd))
                 for first in range(0, len(xd), settings.batch_size):
-                    batch = xd[order[first : first + settings.batch_size]]
-                    self._minibatch_step(work, batch, settings, momentum_now, rng)
+                    n = work.buffers.load(xd, order[first : first + settings.batch_size])
+                    self._minibatch_step(work, n, settings, momentum_now, rng)
                 self._accept(work, done + epoch, settings)
-                self._record_epoch(done + epoch, time.perf_counter() - t0, monitor, exact_states, rng, callback)
+                seconds = time.perf_counter() - t0
+                self._record_epoch(done + epoch, seconds, work, monitor, exact_states, monitor_rng, callback)
                 bar.update(1)
         finally:
             bar.close()
@@ -627,32 +636,38 @@ class RBM:
         # change only through the checking setters, once per epoch.
         dtype = settings.dtype
         W, a, b = self._W.astype(dtype), self._a.astype(dtype), self._b.astype(dtype)
+        rows = min(settings.batch_size, settings.n_samples)
         chains = None
         if settings.persistent:
-            shape = (min(settings.batch_size, settings.n_samples), self.n_visible)
-            chains = _train.layer_sample(np.zeros(shape, dtype), self.units, rng)
-        return _Working(W, a, b, np.zeros_like(W), np.zeros_like(a), np.zeros_like(b), chains)
+            chains = _train.layer_sample(np.zeros((rows, self.n_visible), dtype), self.units, rng)
+        buffers = _train.CDWorkspace(self.n_visible, self.n_hidden, rows, rows, dtype)
+        return _Working(W, a, b, np.zeros_like(W), np.zeros_like(a), np.zeros_like(b), chains, buffers)
 
     def _minibatch_step(
-        self, work: _Working, batch: np.ndarray, settings: _FitSettings, momentum: float, rng: np.random.Generator
+        self, work: _Working, n: int, settings: _FitSettings, momentum: float, rng: np.random.Generator
     ) -> None:
-        """One CD-k (PCD-k) update of the working parameters from one minibatch, in place."""
+        """One CD-k (PCD-k) update of the working parameters from the ``n`` rows loaded in
+        ``work.buffers``, in place."""
         dtype = work.W.dtype.type
-        chains = None if work.chains is None else work.chains[: len(batch)]
-        gW, ga, gb, negative = _train.cd_gradient(
-            work.W, work.a, work.b, batch, settings.k, self.units, rng, chains, settings.negative_visible == "mean"
+        chains = None if work.chains is None else work.chains[:n]
+        gW, ga, gb, negative = _train.cd_step(
+            work.W,
+            work.a,
+            work.b,
+            n,
+            settings.k,
+            self.units,
+            rng,
+            work.buffers,
+            chains,
+            settings.negative_visible == "mean",
         )
-        if work.chains is not None:
-            work.chains[: len(batch)] = negative
-        if settings.l2:
-            gW -= dtype(settings.l2) * work.W
-        if settings.l1:
-            gW -= dtype(settings.l1) * np.sign(work.W)
-        lr, mom = dtype(settings.learning_rate), dtype(momentum)
-        for param, velocity, grad in ((work.W, work.vW, gW), (work.a, work.va, ga), (work.b, work.vb, gb)):
-            velocity *= mom
-            velocity += lr * grad
-            param += velocity
+        if chains is not None:
+            chains[:] = negative
+        lr, mom, zero = dtype(settings.learning_rate), dtype(momentum), dtype(0.0)
+        _train.momentum_step(work.W, work.vW, gW, lr, mom, dtype(settings.l1), dtype(settings.l2))
+        _train.momentum_step(work.a, work.va, ga, lr, mom, zero, zero)
+        _train.momentum_step(work.b, work.vb, gb, lr, mom, zero, zero)
 
     def _accept(self, work: _Working, epoch: int, settings: _FitSettings) -> None:
         # Copy the working parameters into the model, unless training diverged.
@@ -667,21 +682,24 @@ class RBM:
         self,
         epoch: int,
         seconds: float,
+        work: _Working,
         monitor: np.ndarray,
         exact_states: bool,
         rng: np.random.Generator,
         callback: Callable[[RBM, int], object] | None,
     ) -> None:
-        """Append the monitoring of one finished epoch to :attr:`history`."""
+        """Append the monitoring of one finished epoch to :attr:`history` (the working
+        parameters, just accepted, in the training precision; the exact likelihood in float64)."""
         hist = self.history
-        W, a, b = self._W, self._a, self._b
+        W, a, b = work.W, work.a, work.b
         hist["epoch"].append(epoch)
         hist["seconds"].append(seconds)
-        hist["reconstruction_error"].append(_train.reconstruction_error(W, a, b, monitor, self.units))
-        pll = _train.pseudo_log_likelihood(W, a, b, monitor, self.units, rng) if exact_states else float("nan")
+        error, pll = _train.monitor(W, a, b, monitor, self.units, rng, exact_states)
+        hist["reconstruction_error"].append(error)
         hist["pseudo_log_likelihood"].append(pll)
         exact_ll = exact_states and min(self.n_visible, self.n_hidden) <= MAX_EXACT_UNITS
-        hist["log_likelihood"].append(float(np.mean(self.log_prob(monitor))) if exact_ll else float("nan"))
+        log_likelihood = float(np.mean(self.log_prob(monitor.astype(np.float64)))) if exact_ll else float("nan")
+        hist["log_likelihood"].append(log_likelihood)
         if callback is not None:
             hist.setdefault("callback", []).append(callback(self, epoch))
 

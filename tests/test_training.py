@@ -1,5 +1,7 @@
 """RBM training: CD/PCD against the exact gradient, KL on the Ising ring, AIS, save/load."""
 
+import copy
+
 import numpy as np
 import pytest
 from sklearn.neural_network import BernoulliRBM
@@ -34,7 +36,10 @@ def test_long_chain_cd_matches_the_exact_gradient(units, persistent):
     data = states[rng.choice(len(states), size=4000, p=p)]
     exact_grad = rbm.log_likelihood_gradient(data)
     chains = data.copy() if persistent else None
-    estimates = [rbm.cd_gradient(data, k=30, chains=chains, seed=s).W for s in range(8)]
+    # 32 estimates, not 8: with 8 the standard error is itself uncertain by a quarter (a t
+    # distribution of 7 degrees of freedom), and one of 12 entries passes 4 of them about
+    # one seed set in twenty.
+    estimates = [rbm.cd_gradient(data, k=30, chains=chains, seed=s).W for s in range(32)]
     mean = np.mean(estimates, axis=0)
     stderr = np.std(estimates, axis=0, ddof=1) / np.sqrt(len(estimates))
     assert np.all(np.abs(mean - exact_grad.W) < 4 * stderr)
@@ -77,6 +82,53 @@ def test_same_seed_same_weights(ring_data):
     b = RBM(8, 4, seed=1).fit(data, epochs=3, seed=5)
     c = RBM(8, 4, seed=1).fit(data, epochs=3, seed=6)
     assert a.W.tobytes() == b.W.tobytes() and a.W.tobytes() != c.W.tobytes()
+
+
+def test_weights_do_not_depend_on_what_is_monitored(ring_data):
+    # The pseudo-log-likelihood draws one random site per monitored sample after every
+    # epoch; from the training stream, a larger monitor set would change the later epochs.
+    data = ring_data[0][:2000]
+    small = RBM(8, 4, seed=1).fit(data, epochs=3, seed=5, monitor_size=10, progress=False)
+    large = RBM(8, 4, seed=1).fit(data, epochs=3, seed=5, monitor_size=2000, progress=False)
+    assert small.W.tobytes() == large.W.tobytes()
+    assert small.history["pseudo_log_likelihood"] != large.history["pseudo_log_likelihood"]
+
+
+def test_trained_dbn_draws_initial_weights_and_training_from_independent_streams(tmp_path, monkeypatch):
+    from rgkit import data as data_module
+
+    first_words = {}
+
+    def first_word(seed):  # the first output of the stream a seed stands for, without using it
+        return int(
+            np.random.default_rng(seed).integers(2**63)
+            if isinstance(seed, int)
+            else copy.deepcopy(seed).integers(2**63)
+        )
+
+    class Recording(DBN):
+        def __init__(self, *args, seed=None, **kwargs):
+            first_words["init"] = first_word(seed)
+            super().__init__(*args, seed=seed, **kwargs)
+
+        def fit(self, *args, seed=None, **kwargs):
+            first_words["fit"] = first_word(seed)
+            return super().fit(*args, seed=seed, **kwargs)
+
+    monkeypatch.setattr(data_module, "DBN", Recording)
+    x = np.random.default_rng(0).integers(0, 2, size=(40, 9)).astype(np.int8)
+    kwargs = dict(units="binary", epochs=1, seed=3, progress=False)
+    dbn, _ = data_module.trained_dbn(x, (9, 4), directory=tmp_path / "a", **kwargs)
+    assert first_words["init"] != first_words["fit"]
+    again, _ = data_module.trained_dbn(x, (9, 4), directory=tmp_path / "b", **kwargs)  # trained again
+    assert dbn.layers[0].W.tobytes() == again.layers[0].W.tobytes()
+
+
+def test_fit_gives_the_same_weights_for_data_in_any_memory_layout(ring_data):
+    data = ring_data[0][:1000]
+    c_order = RBM(8, 4, seed=1).fit(data, epochs=2, seed=5, progress=False)
+    f_order = RBM(8, 4, seed=1).fit(np.asfortranarray(data), epochs=2, seed=5, progress=False)
+    assert c_order.W.tobytes() == f_order.W.tobytes()
 
 
 def test_fit_continues_from_the_current_parameters(ring_data):
@@ -263,14 +315,58 @@ def test_monte_carlo_state_is_stream_zero_of_one_drawn_word():
     assert state.dtype == np.uint64 and [int(w) for w in state] == _stream_reference(base, 0)
 
 
-def test_rbm_kernel_draws_row_i_from_stream_i():
-    # Zero fields on binary units: unit j of row i is 1 exactly when the j-th uniform of
-    # stream i is below 1/2.
+def test_rbm_kernel_draws_element_e_from_output_e_div_lanes_of_stream_e_mod_lanes():
+    # Zero fields on binary units: element e of the batch (row-major) is 1 exactly when
+    # output e // LANES of stream e % LANES is below 1/2 (150 elements: some streams give
+    # five outputs, some four).
     base = int(np.random.default_rng(8).integers(0, _MASK, dtype=np.uint64, endpoint=True))
-    drawn = _train.layer_sample(np.zeros((3, 50)), "binary", np.random.default_rng(8), np.int8)
-    for i in range(3):
-        u = _xoshiro_uniforms_reference(_stream_reference(base, i), 50)
-        assert np.array_equal(drawn[i], (u < 0.5).astype(np.int8))
+    drawn = _train.layer_sample(np.zeros((3, 50)), "binary", np.random.default_rng(8), np.int8).ravel()
+    lanes = _train.LANES
+    for lane in range(lanes):
+        elements = np.arange(lane, drawn.size, lanes)
+        u = _xoshiro_uniforms_reference(_stream_reference(base, lane), len(elements))
+        assert np.array_equal(drawn[elements], (u < 0.5).astype(np.int8))
+
+
+# ------------------------------------------------------------------------------ the kernels' arithmetic
+@pytest.mark.parametrize(("dtype", "limit"), [(np.float32, 87.0), (np.float64, 708.0)])
+def test_kernel_exponential_is_within_two_ulps_of_numpys(dtype, limit):
+    x = np.linspace(-limit, limit, 400_001).astype(dtype)
+    got = _train._exp_array(x, np.empty_like(x))
+    exact = np.exp(x.astype(np.longdouble))
+    assert np.max(np.abs(got / exact - 1)) <= 2 * np.finfo(dtype).eps
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_layer_kernel_means_match_numpy_in_both_layouts_and_saturate_without_overflow(units, dtype):
+    # Fields from -30 to 30 and far beyond float32's exp range, plus a bias per unit; the
+    # kernel takes the batch either row-major (samples, units) or unit-major (units, samples).
+    rng = np.random.default_rng(3)
+    x = np.concatenate([np.linspace(-30, 30, 1001), [-1e30, -1e4, 1e4, 1e30]])
+    x = np.stack([x, rng.permutation(x), rng.permutation(x)]).astype(dtype)  # 3 samples
+    bias = rng.normal(size=x.shape[1]).astype(dtype)
+    exact = _train.layer_mean(x.astype(np.float64) + bias, units)
+    tol = 4 * np.finfo(dtype).eps
+    spin, scale = units == "spin", dtype(0.5)
+    for units_on_rows, fields in ((False, x), (True, np.ascontiguousarray(x.T))):
+        means, sums = np.empty_like(fields), np.empty(x.shape[1])
+        _train._fill_layer(fields, bias, units_on_rows, spin, scale, means, 0, np.uint64(0), None, sums, None)
+        got = means.T if units_on_rows else means
+        assert np.max(np.abs(got - 0.5 * exact)) <= tol
+        np.testing.assert_allclose(sums, got.astype(np.float64).sum(axis=0), rtol=1e-12, atol=1e-12)
+
+
+def test_monitoring_matches_free_energies_of_flipped_states_and_the_mean_field_reconstruction(units):
+    rbm = random_rbm(7, 5, units=units, seed=11, scale=0.7)
+    v = rbm.sample(40, steps=3, seed=12).astype(np.float64)
+    error, pll = _train.monitor(rbm.W, rbm.a, rbm.b, v, units, np.random.default_rng(13), True)
+    site = np.random.default_rng(13).integers(0, 7, size=40)  # the same draw
+    flipped = v.copy()
+    flipped[np.arange(40), site] = -v[np.arange(40), site] if units == "spin" else 1 - v[np.arange(40), site]
+    expected = np.mean(-7 * np.logaddexp(0.0, rbm.free_energy(v) - rbm.free_energy(flipped)))
+    assert pll == pytest.approx(expected, rel=1e-12)
+    assert error == pytest.approx(np.mean((v - rbm.inverse_transform(rbm.transform(v))) ** 2), rel=1e-12)
+    assert np.isnan(_train.monitor(rbm.W, rbm.a, rbm.b, v, units, np.random.default_rng(13), False)[1])
 
 
 # ------------------------------------------------------------------------------ fit: checks, callback, progress
@@ -453,27 +549,38 @@ def test_exact_kl_refuses_a_model_of_another_width():
         kl("rbm")
 
 
-def _rbm_m_step(W, a, b, v, units, rng):
+def _mean(units):
+    return np.tanh if units == "spin" else (lambda x: 1 / (1 + np.exp(-x)))
+
+
+def _rbm_m_step(W, a, b, v, units, rng, chains=None, visible_mean=True):
     """One CD-1 gradient as Hinton & Salakhutdinov's rbm.m computes it, written out by hand.
 
     poshidprobs = σ(v W + b); poshidstates drawn from them; negdata = σ(poshidstates W' + a)
     (probabilities, not samples); neghidprobs = σ(negdata W + b); the gradient is
-    (v' poshidprobs - negdata' neghidprobs) / n. For spin units, tanh in place of σ.
+    (v' poshidprobs - negdata' neghidprobs) / n. For spin units, tanh in place of σ. With
+    ``chains`` (PCD-1) the hidden draw starts from the chains; without ``visible_mean`` the
+    negative visible layer is drawn. Returns the gradient and the negative visible rows.
     """
-    mean = np.tanh if units == "spin" else (lambda x: 1 / (1 + np.exp(-x)))
+    mean = _mean(units)
     pos = mean(v @ W + b)
-    h = _train.layer_sample(v @ W + b, units, rng)  # the one draw: the same kernel and stream
-    neg_v = mean(h @ W.T + a)
+    start = v if chains is None else chains
+    # The same kernel and streams as fit, which draws hidden layers unit-major (the layout of
+    # its products): sample i of every hidden unit from stream i % LANES.
+    h = _train.layer_sample((start @ W + b).T, units, rng).T
+    x = h @ W.T + a
+    neg_v = mean(x) if visible_mean else _train.layer_sample(x, units, rng)
     neg_h = mean(neg_v @ W + b)
-    n = len(v)
-    return (v.T @ pos - neg_v.T @ neg_h) / n, (v - neg_v).sum(axis=0) / n, (pos - neg_h).sum(axis=0) / n
+    n, m = len(v), len(neg_v)
+    grads = (v.T @ pos / n - neg_v.T @ neg_h / m, v.sum(0) / n - neg_v.sum(0) / m, pos.sum(0) / n - neg_h.sum(0) / m)
+    return grads, neg_v
 
 
 @pytest.mark.parametrize("units", ["binary", "spin"])
 def test_mean_visible_cd1_is_the_reference_codes_step(units):
     rbm = random_rbm(7, 4, seed=5, scale=0.6, units=units)
     v = rbm.sample(30, steps=5, seed=1).astype(np.float64)
-    want = _rbm_m_step(rbm.W, rbm.a, rbm.b, v, units, np.random.default_rng(9))
+    want, _ = _rbm_m_step(rbm.W, rbm.a, rbm.b, v, units, np.random.default_rng(9))
     got = rbm.cd_gradient(v, seed=np.random.default_rng(9), negative_visible="mean")
     for g, w in zip((got.W, got.a, got.b), want, strict=True):
         np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-14)
@@ -483,32 +590,52 @@ def test_mean_visible_cd1_is_the_reference_codes_step(units):
     assert not np.allclose(sampled.W, got.W)
 
 
+def _reference_fit(rbm, v, *, batch_size, lr, momentum, l1, l2, seed, persistent, visible_mean):
+    """One epoch of fit written out with numpy: minibatches in a permuted order, the CD-1 or
+    PCD-1 gradient of each, penalties, momentum; the draws from the seed in fit's order."""
+    units, rng = rbm.units, np.random.default_rng(seed)
+    params = [rbm.W.copy(), rbm.a.copy(), rbm.b.copy()]
+    velocity = [np.zeros_like(p) for p in params]
+    chains = _train.layer_sample(np.zeros((batch_size, rbm.n_visible)), units, rng) if persistent else None
+    order = rng.permutation(len(v))
+    for first in range(0, len(v), batch_size):
+        batch = v[order[first : first + batch_size]]
+        own = None if chains is None else chains[: len(batch)]  # a short last batch, fewer chains
+        (gW, ga, gb), negative = _rbm_m_step(*params, batch, units, rng, own, visible_mean)
+        if persistent:
+            chains[: len(batch)] = negative
+        grads = (gW - l2 * params[0] - l1 * np.sign(params[0]), ga, gb)
+        velocity = [momentum * u + lr * g for u, g in zip(velocity, grads, strict=True)]
+        params = [p + u for p, u in zip(params, velocity, strict=True)]
+    return params
+
+
 @pytest.mark.parametrize("units", ["binary", "spin"])
-def test_fit_with_mean_visible_takes_the_reference_step(units):
-    # One epoch, one batch, no momentum: W ← W + η ∇ - η l2 W, from the permuted batch.
+@pytest.mark.parametrize(("persistent", "negative_visible"), [(False, "mean"), (False, "sample"), (True, "sample")])
+def test_fit_takes_the_reference_steps_with_momentum_and_penalties(units, persistent, negative_visible):
+    # Three minibatches, the last one short, so that the momentum, the penalties and the
+    # persistent chains all act.
     rbm = random_rbm(6, 3, seed=2, scale=0.5, units=units)
-    v = rbm.sample(20, steps=5, seed=4).astype(np.float64)
-    W0, a0, b0 = rbm.W.copy(), rbm.a.copy(), rbm.b.copy()
-    lr, l2 = 0.05, 0.01
+    v = rbm.sample(25, steps=5, seed=4).astype(np.float64)
+    settings = dict(batch_size=10, lr=0.05, momentum=0.5, l1=0.003, l2=0.01, seed=3, persistent=persistent)
+    want = _reference_fit(rbm, v, visible_mean=negative_visible == "mean", **settings)
     rbm.fit(
         v,
         epochs=1,
-        batch_size=len(v),
-        learning_rate=lr,
-        momentum=0.0,
-        l2=l2,
+        batch_size=10,
+        learning_rate=0.05,
+        momentum=0.5,
+        l1=0.003,
+        l2=0.01,
         seed=3,
+        persistent=persistent,
         progress=False,
-        negative_visible="mean",
+        negative_visible=negative_visible,
         precision="float64",
     )
-    rng = np.random.default_rng(3)
-    batch = v[rng.permutation(len(v))]
-    gW, ga, gb = _rbm_m_step(W0, a0, b0, batch, units, rng)
-    np.testing.assert_allclose(rbm.W, W0 + lr * (gW - l2 * W0), rtol=1e-12, atol=1e-14)
-    np.testing.assert_allclose(rbm.a, a0 + lr * ga, rtol=1e-12, atol=1e-14)
-    np.testing.assert_allclose(rbm.b, b0 + lr * gb, rtol=1e-12, atol=1e-14)
-    assert rbm.hyperparameters["negative_visible"] == "mean"
+    for got, expected in zip((rbm.W, rbm.a, rbm.b), want, strict=True):
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-14)
+    assert rbm.hyperparameters["negative_visible"] == negative_visible
 
 
 def test_mean_visible_refuses_persistent_chains_and_unknown_values():
