@@ -9,12 +9,23 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
+from scipy.special import logsumexp
 
-from ._validate import check_int, check_real, check_spins, check_unit_values, rng_from
+from ._validate import check_choice, check_int, check_real, check_spins, check_unit_values, check_units, rng_from
+from .hamiltonian import expand_hamiltonian
 from .ising import LatticeStatistics, correlation_function, lattice_statistics
-from .rbm import DBN
+from .rbm import DBN, RBM
 from .rg import majority_rule
-from .states import to_binary, to_spin
+from .states import (
+    MAX_ENUMERATED_UNITS,
+    configurations,
+    kl_divergence,
+    log_boltzmann,
+    log_sum_units,
+    state_index,
+    to_binary,
+    to_spin,
+)
 
 
 def _torus_offsets(L: int, centre: float) -> np.ndarray:
@@ -691,3 +702,567 @@ def summary_row(
         compact_share=float(np.mean(first < compact_below * uniform)),
         uniform_rms_radius=uniform,
     )
+
+
+# ----------------------------------------------------------------------------- 1D: the learned flow ([dbn-rg])
+# Greedy stacks on the ring read as RG steps: the exact aggregate posterior each layer feeds
+# upward, expanded in spin products on a gauge-fixed ring, against the decimation flow.
+
+#: The most (input, hidden state) pairs :func:`aggregate_log_posterior` sums over: 2^16 visible
+#: states times 2^16 hidden states, about 20 s on one core.
+MAX_POSTERIOR_PAIRS = 1 << 32
+
+
+def _check_log_weights(log_weights: object, name: str) -> np.ndarray:
+    lw = np.asarray(log_weights, dtype=np.float64)
+    if lw.ndim != 1 or lw.size == 0:
+        raise ValueError(f"{name} must be a non-empty 1-D array of log-probabilities; got shape {lw.shape}")
+    if np.any(np.isnan(lw)) or np.any(lw == np.inf):
+        raise ValueError(f"{name} must not contain NaN or +inf (log-probabilities; -inf marks an impossible state)")
+    total = float(np.exp(logsumexp(lw)))
+    if abs(total - 1.0) > 1e-9:
+        raise ValueError(f"{name} must be normalised log-probabilities; their probabilities sum to {total:.12g}")
+    return lw
+
+
+def aggregate_log_posterior(rbm: RBM, log_weights: np.ndarray, inputs: np.ndarray | None = None) -> np.ndarray:
+    """The exact aggregate posterior :math:`\\ln q(h)`, :math:`q(h) = \\sum_v P(v)\\, p_\\lambda(h \\mid v)`, per h.
+
+    :math:`q` is the distribution of the hidden states that greedy training of a deep belief
+    network feeds to the next layer when it passes samples :math:`h \\sim p_\\lambda(h \\mid v)`
+    of the data upward; with the conditional kernel :math:`T = \\ln p_\\lambda(h \\mid v)` it is
+    the coarse distribution, :math:`H^{RG}(h) = -\\ln[Z q(h)]`. Computed by enumerating every
+    (input, h) pair with a log-sum-exp, in blocks of about 2^20 pairs.
+
+    Parameters
+    ----------
+    rbm : rgkit.rbm.RBM
+        At most 24 hidden units.
+    log_weights : array of float, shape (n_inputs,)
+        Normalised :math:`\\ln P` of each input; ``-inf`` marks an input of probability zero.
+        Without ``inputs``, one per visible state (n_inputs = 2**n_visible), e.g. the ring's
+        :func:`rgkit.states.log_boltzmann`.
+    inputs : array, shape (n_inputs, n_visible), optional
+        What the layer sees, in its encoding: states, or conditional means of a layer below
+        (the input of an upper layer trained on means). Default: every visible state, in the
+        order of :func:`rgkit.states.configurations` (the same order for both encodings).
+
+    Returns
+    -------
+    ndarray of float64, shape (2**n_hidden,)
+        :math:`\\ln q(h)` in the order of ``configurations(n_hidden, rbm.units)``.
+
+    Raises
+    ------
+    TypeError
+        If ``rbm`` is not an RBM.
+    ValueError
+        If ``log_weights`` is not normalised or does not match the inputs, if an input is
+        outside the units' range, or if there are more than :data:`MAX_POSTERIOR_PAIRS` pairs.
+
+    Examples
+    --------
+    >>> from rgkit.vrg import decimation_rbm
+    >>> log_p = np.log(np.full(4, 0.25))  # two free visible spins
+    >>> np.exp(aggregate_log_posterior(decimation_rbm(4, 0.0), log_p))
+    array([0.25, 0.25, 0.25, 0.25])
+    """
+    if not isinstance(rbm, RBM):
+        raise TypeError(f"rbm must be an RBM; got {type(rbm).__name__}")
+    lw = _check_log_weights(log_weights, "log_weights")
+    if inputs is None:
+        if rbm.n_visible > MAX_ENUMERATED_UNITS or lw.size != 2**rbm.n_visible:
+            raise ValueError(
+                f"log_weights must hold one value per visible state (2**{rbm.n_visible}) when no inputs "
+                f"are given; got {lw.size}"
+            )
+        x = configurations(rbm.n_visible, rbm.units).astype(np.float64)
+    else:
+        x, _ = check_unit_values(inputs, "inputs", rbm.n_visible, rbm.units)
+        x = x.astype(np.float64)
+        if len(x) != lw.size:
+            raise ValueError(f"log_weights ({lw.size}) and inputs ({len(x)}) must have the same length")
+    n_hidden = rbm.n_hidden
+    if n_hidden > MAX_ENUMERATED_UNITS or lw.size * 2**n_hidden > MAX_POSTERIOR_PAIRS:
+        raise ValueError(
+            f"{lw.size} inputs times 2**{n_hidden} hidden states is more than the {MAX_POSTERIOR_PAIRS} "
+            "pairs enumerated"
+        )
+    keep = lw > -np.inf
+    x, lw = x[keep], lw[keep]
+    fields = x @ rbm.W + rbm.b
+    base = lw - log_sum_units(fields, rbm.units).sum(axis=1)  # ln P + the normaliser of p(h | x)
+    hs = np.ascontiguousarray(configurations(n_hidden, rbm.units).T, dtype=np.float64)
+    # Every term ln P(x) + ln p(h | x) is at most ln P(x) <= top, so exp(term - top) cannot
+    # overflow; one shift for all h saves the per-column maxima of a log-sum-exp (2.5x faster).
+    top = float(lw.max())
+    rows = max(1, (1 << 20) >> n_hidden)
+    total = np.zeros(2**n_hidden)
+    for first in range(0, len(x), rows):
+        block = fields[first : first + rows] @ hs
+        block += (base[first : first + rows] - top)[:, None]
+        total += np.exp(block, out=block).sum(axis=0)
+    with np.errstate(divide="ignore"):
+        out = np.log(total) + top
+    # Where q(h) is below e^-640 of the largest P(x) the shifted sum loses digits: redo those h
+    # with their own maxima.
+    lost = np.flatnonzero(total < 1e-280)
+    width = max(1, (1 << 20) // len(x))
+    for first in range(0, len(lost), width):
+        cols = lost[first : first + width]
+        out[cols] = logsumexp(base[:, None] + fields @ hs[:, cols], axis=0)
+    return out
+
+
+@dataclass(frozen=True)
+class RingGauge:
+    """The units of one layer placed on a ring, ordered and oriented (see :func:`ring_gauge`).
+
+    Arrays indexed by unit follow the layer's own order.
+    """
+
+    #: The unit at each position of the gauge-fixed ring, shape (n_units,).
+    order: np.ndarray
+    #: The orientation (±1) that makes each unit's dominant weight positive, shape (n_units,).
+    sign: np.ndarray
+    #: Centre of each unit's receptive field on the visible ring, in sites, in [0, N), shape (n_units,).
+    centre: np.ndarray
+    #: The site of the evenly spaced coarse ring (spacing N/n_units) that each centre falls on, shape (n_units,).
+    slot: np.ndarray
+    #: Share of each field's squared weight within one coarse spacing of its centre, shape (n_units,).
+    local_share: np.ndarray
+    #: The share below which a field counts as spread (the ``local_share`` argument).
+    threshold: float
+
+    @property
+    def shared_slots(self) -> int:
+        """Coarse sites holding two or more units (for instance two units on one pair)."""
+        return int(np.sum(np.bincount(self.slot, minlength=len(self.slot)) > 1))
+
+    @property
+    def empty_slots(self) -> int:
+        """Coarse sites holding no unit."""
+        return int(np.sum(np.bincount(self.slot, minlength=len(self.slot)) == 0))
+
+    @property
+    def spread(self) -> np.ndarray:
+        """Units whose field is not local: :attr:`local_share` under :attr:`threshold`."""
+        return self.local_share < self.threshold
+
+    @property
+    def clean(self) -> np.ndarray:
+        """Units alone on their coarse site and with a local field."""
+        alone = np.bincount(self.slot, minlength=len(self.slot))[self.slot] == 1
+        return alone & ~self.spread
+
+    @property
+    def n_clean(self) -> int:
+        """How many units are :attr:`clean`; all of them when the layer forms a ring cleanly."""
+        return int(np.sum(self.clean))
+
+
+def ring_gauge(fields: np.ndarray, *, local_share: float = 0.8) -> RingGauge:
+    """Fix the gauge of a layer of units on a ring: which unit sits where, and which sign is up.
+
+    A layer's distribution is unchanged by relabelling its units and, for each unit, by
+    swapping its two states (with the matching change of weights and biases), so a coupling
+    "between neighbours" means nothing until both are fixed. Here they are fixed from the
+    receptive fields on the visible ring (site i at angle 2πi/N):
+
+    * **order**: by the circular mean of each field's *squared* weights (squared, as in
+      :func:`field_geometry`, so that small weights spread over the ring do not pull the
+      centre of a unit that sits on one or two sites); units at equal centres keep their
+      original order;
+    * **sign**: each unit is oriented so that its largest weight in magnitude is positive.
+
+    Both rules read the fields only, so the gauge is the same whatever the labels and signs
+    the units came with. The units do not always form a ring cleanly; that is reported, not
+    hidden: each centre is put on the nearest site (:attr:`RingGauge.slot`) of an evenly
+    spaced ring of n_units sites (spacing N/n_units, offset by the circular mean of the
+    centres modulo the spacing), and a field is spread when less than ``local_share`` of its
+    squared weight lies within one spacing of its centre.
+
+    Parameters
+    ----------
+    fields : array of float, shape (n_units, N)
+        Receptive fields on the visible ring, e.g. ``rbm.W.T`` or one entry of
+        :meth:`rgkit.rbm.DBN.receptive_fields` (products of weights for upper layers). At
+        least two units, none all zero.
+    local_share : float
+        Share in (0, 1] below which a field counts as spread.
+
+    Returns
+    -------
+    RingGauge
+
+    Raises
+    ------
+    ValueError
+        If ``fields`` is not a finite 2-D array of at least two units on at least two sites,
+        or a unit's field is zero.
+
+    Examples
+    --------
+    >>> g = ring_gauge(np.array([[0.0, 0.0, -2.0, 0.1], [1.0, 0.0, 0.0, 0.0]]))
+    >>> g.order.tolist(), g.sign.tolist(), g.n_clean
+    ([1, 0], [-1, 1], 2)
+    """
+    f = np.asarray(fields, dtype=np.float64)
+    if f.ndim != 2 or f.shape[0] < 2 or f.shape[1] < 2 or not np.all(np.isfinite(f)):
+        raise ValueError(f"fields must be a finite array of shape (n_units ≥ 2, N ≥ 2); got shape {f.shape}")
+    local_share = check_real(local_share, "local_share", positive=True)
+    if local_share > 1:
+        raise ValueError(f"local_share must be in (0, 1]; got {local_share}")
+    n, N = f.shape
+    scale = np.max(np.abs(f), axis=1, keepdims=True)
+    if np.any(scale == 0):
+        raise ValueError("a unit's receptive field is zero; its place on the ring is undefined")
+    w = (f / scale) ** 2  # rescaled first, so tiny fields do not underflow
+    w /= w.sum(axis=1, keepdims=True)
+    sites = np.arange(N)
+    angle = np.angle(w @ np.exp(2j * np.pi * sites / N))
+    centre = (angle % (2 * np.pi)) * N / (2 * np.pi)
+    centre[centre >= N] = 0.0  # an angle of -0.0 wraps to N
+    dominant = np.argmax(np.abs(f), axis=1)
+    sign = np.where(f[np.arange(n), dominant] < 0, -1, 1).astype(np.int8)
+    spacing = N / n
+    phase = (np.angle(np.sum(np.exp(2j * np.pi * centre / spacing))) % (2 * np.pi)) * spacing / (2 * np.pi)
+    slot = np.rint((centre - phase) / spacing).astype(np.int64) % n
+    offset = (sites[None, :] - centre[:, None] + N / 2) % N - N / 2
+    share = np.sum(w * (np.abs(offset) <= spacing), axis=1)
+    return RingGauge(
+        order=np.argsort(centre, kind="stable"),
+        sign=sign,
+        centre=centre,
+        slot=slot,
+        local_share=share,
+        threshold=local_share,
+    )
+
+
+def _gauged(log_prob: np.ndarray, gauge: RingGauge) -> np.ndarray:
+    """log_prob of the units re-indexed to the gauge-fixed ring (position p holds unit order[p])."""
+    n = len(gauge.order)
+    ring = configurations(n).astype(np.int64)
+    own = np.empty_like(ring)
+    own[:, gauge.order] = ring * gauge.sign[gauge.order]
+    return log_prob[state_index(own)]
+
+
+@dataclass(frozen=True)
+class EffectiveRing:
+    """A distribution of units on a gauge-fixed ring, expanded in spin products (see :func:`effective_ring`).
+
+    Couplings are those of :math:`-\\ln q(s) = c - \\sum_S K_S \\prod_{i\\in S} s_i` in spins
+    :math:`s = \\pm 1` (binary units read as s = 2h - 1), in units of k_B T.
+    """
+
+    #: Nearest-neighbour coupling of each bond (p, p + 1 mod n) of the ring, shape (n,); a ring
+    #: of two units has one bond, carrying half of their pair coupling (its two bonds join the same pair).
+    bonds: np.ndarray
+    #: The largest field :math:`|K_i|`.
+    largest_field: float
+    #: The largest :math:`|K_S|` of the couplings that are neither bonds nor fields (0 if none).
+    largest_other: float
+    #: KL(q ‖ the Boltzmann distribution of the bonds alone), nats: the loss of dropping the rest.
+    truncation_kl: float
+    #: KL(q ‖ the uniform ring at :attr:`coupling`), nats: the loss of the one-number summary.
+    uniform_kl: float
+
+    @property
+    def coupling(self) -> float:
+        """The effective ring coupling: the mean over bonds."""
+        return float(np.mean(self.bonds))
+
+    @property
+    def spread(self) -> float:
+        """Standard deviation of the couplings over bonds."""
+        return float(np.std(self.bonds))
+
+
+def _ring_energy(n: int, bonds: np.ndarray) -> np.ndarray:
+    s = configurations(n).astype(np.float64)
+    if n == 2:
+        return -2 * bonds[0] * s[:, 0] * s[:, 1]
+    return -(s * np.roll(s, -1, axis=1)) @ bonds
+
+
+def effective_ring(log_prob: np.ndarray, gauge: RingGauge) -> EffectiveRing:
+    """The nearest-neighbour ring couplings of a distribution of units, in a fixed gauge, and what they leave out.
+
+    The units are put in the order and orientation of ``gauge``; then :math:`-\\ln q` is
+    expanded exactly in spin products (:func:`rgkit.hamiltonian.expand_hamiltonian`). The bonds
+    of the gauge-fixed ring give the coupling; fields, longer-range and many-spin couplings
+    are reported by their largest size and by what dropping them costs in KL divergence.
+
+    Parameters
+    ----------
+    log_prob : array of float, shape (2**n_units,)
+        :math:`\\ln q` of every state of the units, in the order of
+        :func:`rgkit.states.configurations` (either encoding), finite; a constant offset does
+        not matter (it is normalised here).
+    gauge : RingGauge
+        Of the same units (:func:`ring_gauge`).
+
+    Returns
+    -------
+    EffectiveRing
+
+    Raises
+    ------
+    TypeError
+        If ``gauge`` is not a RingGauge.
+    ValueError
+        If ``log_prob`` is not one finite value per state of the gauge's units.
+
+    Examples
+    --------
+    >>> from rgkit.hamiltonian import ring_hamiltonian
+    >>> ring = ring_hamiltonian(4, 0.3)(configurations(4))
+    >>> e = effective_ring(-ring, ring_gauge(np.eye(4)))
+    >>> e.bonds.round(12).tolist(), e.largest_other < 1e-12
+    ([0.3, 0.3, 0.3, 0.3], True)
+    """
+    if not isinstance(gauge, RingGauge):
+        raise TypeError(f"gauge must be a RingGauge; got {type(gauge).__name__}")
+    n = len(gauge.order)
+    lp = np.asarray(log_prob, dtype=np.float64)
+    if lp.shape != (2**n,) or not np.all(np.isfinite(lp)):
+        raise ValueError(f"log_prob must be {2**n} finite values (one per state of {n} units); got shape {lp.shape}")
+    lp = log_boltzmann(-_gauged(lp, gauge))  # normalised
+    terms = expand_hamiltonian(-lp, n, tol=0.0)
+    pair = [(p, (p + 1) % n) for p in range(n)] if n > 2 else [(0, 1)]
+    bonds = np.array([terms.couplings.get(tuple(sorted(b)), 0.0) for b in pair])
+    if n == 2:
+        bonds = bonds / 2
+    bond_keys = {tuple(sorted(b)) for b in pair}
+    fields = [abs(k) for s, k in terms.couplings.items() if len(s) == 1]
+    other = [abs(k) for s, k in terms.couplings.items() if len(s) > 1 and s not in bond_keys]
+    truncation = log_boltzmann(_ring_energy(n, bonds))
+    uniform = log_boltzmann(_ring_energy(n, np.full(len(bonds), np.mean(bonds))))
+    return EffectiveRing(
+        bonds=bonds,
+        largest_field=float(max(fields, default=0.0)),
+        largest_other=float(max(other, default=0.0)),
+        truncation_kl=kl_divergence(lp, truncation),
+        uniform_kl=kl_divergence(lp, uniform),
+    )
+
+
+def decimation_couplings(K: float, ratios: object) -> np.ndarray:
+    """The couplings of exact decimation by the given factors, :math:`\\tanh K_{l} = \\tanh^{b_l} K_{l-1}`.
+
+    Keeping one spin in :math:`b` of the ring multiplies correlations over one coarse spacing:
+    :math:`\\tanh K' = \\tanh^b K` (b = 2 is :func:`rgkit.rg.decimated_coupling`, b = 1 leaves K
+    unchanged). Evaluated in logarithms, so that couplings of many units keep their digits.
+
+    Parameters
+    ----------
+    K : float
+        The coupling of the fine ring, at least 0.
+    ratios : sequence of float, shape (n_steps,)
+        Factors :math:`b_l \\ge 1`, e.g. the ratios of the widths of successive layers.
+
+    Returns
+    -------
+    ndarray of float64, shape (n_steps + 1,)
+        :math:`K_0 = K, K_1, \\dots`.
+
+    Examples
+    --------
+    >>> from rgkit.rg import decimation_flow
+    >>> bool(np.allclose(decimation_couplings(0.8, [2, 2]), decimation_flow(0.8, 2)))
+    True
+    """
+    K = check_real(K, "K")
+    if K < 0:
+        raise ValueError(f"K must be at least 0 (a ferromagnetic ring); got {K}")
+    b = np.asarray(ratios, dtype=np.float64)
+    if b.ndim != 1 or not np.all(np.isfinite(b)) or np.any(b < 1):
+        raise ValueError(f"ratios must be a 1-D sequence of finite factors of at least 1; got {ratios!r}")
+    out = [K]
+    for factor in b:
+        if out[-1] == 0:
+            out.append(0.0)
+            continue
+        log_t = factor * -np.log1p(2 / np.expm1(2 * out[-1]))  # b ln tanh K, without cancellation
+        # artanh x = ½[ln(1 + x) - ln(1 - x)], with 1 - x = -expm1(ln x).
+        out.append(float(0.5 * (np.log1p(np.exp(log_t)) - np.log(-np.expm1(log_t)))))
+    return np.array(out)
+
+
+@dataclass(frozen=True)
+class LayerFlow:
+    """One layer of a stack on the ring, read as an RG step (see :func:`ring_flow`)."""
+
+    #: Where its units sit on the ring and how they are oriented.
+    gauge: RingGauge
+    #: The effective ring of the aggregate posterior q(h), what the layer feeds upward.
+    posterior: EffectiveRing
+    #: The effective ring of the RBM's own hidden marginal p_λ(h).
+    marginal: EffectiveRing
+    #: KL(training distribution ‖ the layer's visible marginal), nats; NaN where the layer was
+    #: trained on conditional means (no distribution of states to compare with).
+    kl: float
+
+
+@dataclass(frozen=True)
+class RingFlow:
+    """A stack of RBMs on the ring against decimation (see :func:`ring_flow`)."""
+
+    #: The effective ring of the data (visible units in their own order): K_0.
+    data: EffectiveRing
+    #: One entry per layer, from the bottom.
+    layers: tuple[LayerFlow, ...]
+    #: Exact decimation from the data's K_0 by the ratio of successive widths
+    #: (:func:`decimation_couplings`), shape (n_layers + 1,).
+    decimation: np.ndarray
+    #: What each layer was fed: ``"sample"`` or ``"mean"``.
+    feed: str
+    #: The network read.
+    dbn: DBN
+
+    @property
+    def posterior_couplings(self) -> np.ndarray:
+        """K_0 of the data, then the coupling of each layer's aggregate posterior, shape (n_layers + 1,)."""
+        return np.array([self.data.coupling] + [layer.posterior.coupling for layer in self.layers])
+
+    @property
+    def marginal_couplings(self) -> np.ndarray:
+        """K_0 of the data, then the coupling of each layer's hidden marginal, shape (n_layers + 1,)."""
+        return np.array([self.data.coupling] + [layer.marginal.coupling for layer in self.layers])
+
+
+def ring_flow(dbn: DBN, log_p: np.ndarray, *, feed: str = "sample", local_share: float = 0.8) -> RingFlow:
+    """Read each layer of a deep belief network on a ring as an RG step, exactly, beside decimation.
+
+    For each layer l, from the exact distribution P of the visible ring:
+
+    * the aggregate posterior it feeds upward (:func:`aggregate_log_posterior`). With
+      ``feed="sample"`` (layer l + 1 trained on draws :math:`h_l \\sim p(h_l \\mid h_{l-1})`)
+      it is :math:`q_l(h_l) = \\sum_{h_{l-1}} q_{l-1}(h_{l-1})\\, p_l(h_l \\mid h_{l-1})`,
+      :math:`q_0 = P`. With ``feed="mean"`` (trained on conditional means m) it is
+      :math:`q_l(h_l) = \\sum_v P(v)\\, p_l(h_l \\mid m_{l-1}(v))`, the distribution of one draw
+      of layer l above the mean-field up pass;
+    * the RBM's own hidden marginal :math:`p_\\lambda(h_l)`;
+    * both read as rings in the gauge of :func:`ring_gauge`, fixed from the layer's receptive
+      fields on the visible ring (:meth:`rgkit.rbm.DBN.receptive_fields`), and expanded by
+      :func:`effective_ring`.
+
+    Parameters
+    ----------
+    dbn : rgkit.rbm.DBN
+        Its first layer's visible units are the ring, site i next to i + 1 mod N.
+    log_p : array of float, shape (2**N,)
+        Normalised :math:`\\ln P(v)` of every visible state, in the order of
+        :func:`rgkit.states.configurations`, e.g. the ring's :func:`rgkit.states.log_boltzmann`.
+    feed : {"sample", "mean"}
+        What each layer was trained on (the ``propagate`` of :meth:`rgkit.rbm.DBN.fit`).
+    local_share : float
+        As for :func:`ring_gauge`.
+
+    Returns
+    -------
+    RingFlow
+
+    Raises
+    ------
+    TypeError
+        If ``dbn`` is not a DBN.
+    ValueError
+        If ``log_p`` is not normalised with one value per visible state, if ``feed`` is unknown,
+        if a layer has fewer than two units or a layer's sums exceed :data:`MAX_POSTERIOR_PAIRS`.
+    """
+    if not isinstance(dbn, DBN):
+        raise TypeError(f"dbn must be a DBN; got {type(dbn).__name__}")
+    feed = check_choice(feed, "feed", ("sample", "mean"))
+    N = dbn.layer_sizes[0]
+    if N < 2 or N > MAX_ENUMERATED_UNITS or min(dbn.layer_sizes[1:]) < 2:
+        raise ValueError(f"ring_flow needs 2 to {MAX_ENUMERATED_UNITS} visible units and two or more units per layer")
+    lp = _check_log_weights(log_p, "log_p")
+    if lp.size != 2**N:
+        raise ValueError(f"log_p must hold one value per visible state (2**{N}); got {lp.size}")
+    fields = dbn.receptive_fields(shape=(N,))
+    visible = configurations(N, dbn.units)
+    data = effective_ring(lp, ring_gauge(np.eye(N)))
+    layers, below = [], lp
+    for depth, rbm in enumerate(dbn.layers):
+        gauge = ring_gauge(fields[depth], local_share=local_share)
+        if feed == "sample" or depth == 0:
+            q = aggregate_log_posterior(rbm, below)
+            kl = kl_divergence(below, rbm.log_prob(configurations(rbm.n_visible, dbn.units)))
+        else:
+            q = aggregate_log_posterior(rbm, lp, dbn.transform(visible, depth))
+            kl = float("nan")
+        marginal = rbm.hidden_log_prob(configurations(rbm.n_hidden, dbn.units))
+        layers.append(LayerFlow(gauge, effective_ring(q, gauge), effective_ring(marginal, gauge), kl))
+        below = q
+    widths = np.array(dbn.layer_sizes, dtype=np.float64)
+    decimation = decimation_couplings(max(data.coupling, 0.0), widths[:-1] / widths[1:])
+    return RingFlow(data=data, layers=tuple(layers), decimation=decimation, feed=feed, dbn=dbn)
+
+
+def learned_ring_flow(
+    log_p: np.ndarray,
+    layer_sizes,
+    *,
+    units: str = "spin",
+    feed: str = "sample",
+    n_samples: int = 10_000,
+    epochs: int = 30,
+    seed: int | np.random.Generator | None = None,
+    local_share: float = 0.8,
+    **fit_kwargs,
+) -> RingFlow:
+    """Train a deep belief network greedily on exact samples of a ring, and read its flow (:func:`ring_flow`).
+
+    ``n_samples`` independent states are drawn from P by enumeration; the network
+    (:class:`rgkit.rbm.DBN`) is trained layer by layer, each layer on what the one below feeds
+    upward (``propagate=feed``), then read exactly.
+
+    Parameters
+    ----------
+    log_p : array of float, shape (2**N,)
+        Normalised :math:`\\ln P(v)` of every state of the ring, in the order of
+        :func:`rgkit.states.configurations`.
+    layer_sizes : sequence of int
+        Widths from the visible layer up, e.g. ``(16, 8, 4, 2)``; the first is N.
+    units : {"spin", "binary"}
+        Encoding of every layer.
+    feed : {"sample", "mean"}
+        What each layer passes upward: one draw of its hidden states per sample, or the
+        conditional means.
+    n_samples : int
+        Training samples of the ring.
+    epochs : int
+        Epochs per layer.
+    seed : int, Generator or None
+        Drives the samples, the initial weights and the training; the same seed gives the
+        same network.
+    local_share : float
+        As for :func:`ring_gauge`.
+    **fit_kwargs
+        Passed to every :meth:`rgkit.rbm.RBM.fit` (``batch_size``, ``learning_rate``, ``progress``, ...).
+
+    Returns
+    -------
+    RingFlow
+
+    Raises
+    ------
+    ValueError, TypeError
+        For invalid arguments, as :func:`ring_flow` and :meth:`rgkit.rbm.DBN.fit`.
+    """
+    lp = _check_log_weights(log_p, "log_p")
+    sizes = list(layer_sizes) if not isinstance(layer_sizes, str) else []
+    if len(sizes) < 2 or lp.size != 2 ** check_int(sizes[0], "layer_sizes[0]", minimum=2, maximum=24):
+        raise ValueError(f"layer_sizes must start with N, where log_p holds 2**N values; got {layer_sizes!r}")
+    feed = check_choice(feed, "feed", ("sample", "mean"))
+    n_samples = check_int(n_samples, "n_samples", minimum=1)
+    rng = rng_from(seed)
+    p = np.exp(lp)
+    drawn = rng.choice(lp.size, size=n_samples, p=p / p.sum())
+    data = configurations(sizes[0], check_units(units))[drawn]
+    dbn = DBN(sizes, units=units, seed=rng)
+    dbn.fit(data, epochs=epochs, propagate=feed, seed=rng, **fit_kwargs)
+    return ring_flow(dbn, lp, feed=feed, local_share=local_share)

@@ -86,12 +86,18 @@ def test_summary_row_quotes_the_comparison_it_summarises():
     s = mc.sample(8, 0.4, 100, seed=3)
     row = compare.summary_row(dbn, s, (2, 4), seed=5)
     out = compare.dbn_versus_block_spins(dbn, s, (2, 4), seed=5)  # same seed, same draws
-    assert row.rms_radius == tuple(f.rms_radius for f in out.fields)
-    assert row.block_share == tuple(f.block_share for f in out.fields)
-    assert row.tiling == tuple(f.coverage for f in out.fields)
-    assert row.u_recon == tuple(r.energy for r in out.reconstructions)
-    assert row.xi_recon == tuple(r.xi for r in out.reconstructions)
-    assert row.abs_m_recon == tuple(r.abs_m for r in out.reconstructions)
+    # Equal element by element, NaN where a quantity is undefined in both (assert_array_equal
+    # counts NaN == NaN; tuple equality does not).
+    for got, expected in [
+        (row.rms_radius, [f.rms_radius for f in out.fields]),
+        (row.block_share, [f.block_share for f in out.fields]),
+        (row.tiling, [f.coverage for f in out.fields]),
+        (row.u_recon, [r.energy for r in out.reconstructions]),
+        (row.xi_recon, [r.xi for r in out.reconstructions]),
+        (row.abs_m_recon, [r.abs_m for r in out.reconstructions]),
+    ]:
+        assert len(got) == len(expected) == 2
+        np.testing.assert_array_equal(got, expected)
     # Layers of 4 and 2 units do not fill the 16 and 4 sites of b = 2, 4: no hidden lattice.
     assert out.assignments == (None, None) and np.isnan(row.u_hidden).all() and np.isnan(row.clean_share).all()
     labelled = row.labelled()
