@@ -37,6 +37,15 @@ def _majority(s, b, state, out):
     state[0], state[1], state[2], state[3] = s0, s1, s2, s3
 
 
+def _check_blocking(spins: object, b: object) -> tuple[np.ndarray, int]:
+    """The checks every blocking of (n, L, L) spins by b×b blocks shares."""
+    s = check_spins(spins, dim=2)
+    b = check_int(b, "b", minimum=2)
+    if s.shape[1] % b:
+        raise ValueError(f"the lattice side L = {s.shape[1]} must be divisible by the block side b = {b}")
+    return s, b
+
+
 def majority_rule(spins: np.ndarray, b: int, *, seed: int | np.random.Generator | None = None) -> np.ndarray:
     """Majority-rule block spins: each b×b block becomes the sign of its sum.
 
@@ -61,11 +70,8 @@ def majority_rule(spins: np.ndarray, b: int, *, seed: int | np.random.Generator 
     array([[1, 1],
            [1, 1]], dtype=int8)
     """
-    s = check_spins(spins, dim=2)
-    b = check_int(b, "b", minimum=2)
+    s, b = _check_blocking(spins, b)
     n, L, _ = s.shape
-    if L % b:
-        raise ValueError(f"the lattice side L = {L} must be divisible by the block side b = {b}")
     out = np.empty((n, L // b, L // b), dtype=np.int8)
     _majority(s, b, make_state(rng_from(seed)), out)
     return out
@@ -86,11 +92,7 @@ def decimate(spins: np.ndarray, b: int) -> np.ndarray:
     ndarray of int8, shape (n, L // b, L // b)
         ``spins[:, ::b, ::b]``, as a new array.
     """
-    s = check_spins(spins, dim=2)
-    b = check_int(b, "b", minimum=2)
-    L = s.shape[1]
-    if L % b:
-        raise ValueError(f"the lattice side L = {L} must be divisible by the block side b = {b}")
+    s, b = _check_blocking(spins, b)
     return np.ascontiguousarray(s[:, ::b, ::b])
 
 
