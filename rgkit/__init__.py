@@ -29,6 +29,12 @@ profiles
 sweep
     A function over a grid of parameters through any executor (local processes, Dask),
     each point cached so that a rerun resumes.
+iterated
+    One RBM iterated on its own reconstructions (Iso, Shiba & Yokoo), read with the exact
+    thermometer.
+learned
+    Trained networks as coarse-graining maps, measured with the Monte Carlo RG estimators
+    beside hand-made maps: the sweeps and the verdict table of the [dbn-rg] chapter.
 """
 
 __version__ = "0.2.0"
@@ -37,7 +43,25 @@ from . import _numba_cache
 
 _numba_cache.configure()  # before any kernel is defined: numba reads the folder at decoration
 
-from . import compare, data, exact, hamiltonian, ising, mc, mcrg, plot, profiles, rbm, rg, states, stats, sweep, vrg  # noqa: E402
+from . import (  # noqa: E402
+    compare,
+    data,
+    exact,
+    hamiltonian,
+    ising,
+    iterated,
+    learned,
+    mc,
+    mcrg,
+    plot,
+    profiles,
+    rbm,
+    rg,
+    states,
+    stats,
+    sweep,
+    vrg,
+)
 
 __all__ = [
     "compare",
@@ -45,6 +69,8 @@ __all__ = [
     "exact",
     "hamiltonian",
     "ising",
+    "iterated",
+    "learned",
     "mc",
     "mcrg",
     "plot",

@@ -1266,3 +1266,240 @@ def learned_ring_flow(
     dbn = DBN(sizes, units=units, seed=rng)
     dbn.fit(data, epochs=epochs, propagate=feed, seed=rng, **fit_kwargs)
     return ring_flow(dbn, lp, feed=feed, local_share=local_share)
+
+
+def _fine_xi_ratio(couplings: np.ndarray, spacing: np.ndarray) -> np.ndarray:
+    """(spacing ξ_l) / ξ_0 per layer, ξ = -1/ln tanh K; NaN where K_l ≤ 0 (no length to read)."""
+    K = np.asarray(couplings, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_t = np.where(K > 0, -np.log1p(2 / np.expm1(2 * np.where(K > 0, K, 1.0))), np.nan)
+    return spacing[1:] * log_t[0] / log_t[1:]
+
+
+def ring_flow_point(
+    N: int,
+    K: float,
+    hidden_sizes,
+    *,
+    units: str = "spin",
+    feed: str = "sample",
+    epochs: int = 200,
+    n_samples: int = 10_000,
+    batch_size: int = 100,
+    learning_rate: float | None = None,
+    k: int = 1,
+    local_share: float = 0.8,
+    replica: int = 0,
+    seed: int,
+) -> tuple[dict[str, np.ndarray], dict]:
+    """One point of a sweep of learned ring flows (:func:`rgkit.sweep.run`): train a stack, read it, return arrays.
+
+    Trains a deep belief network with :func:`learned_ring_flow` on ``n_samples`` exact samples
+    of the periodic ring of N spins at coupling K and reads every layer (:func:`ring_flow`).
+    Every argument is a JSON value, so that a point can key a cache entry.
+
+    Decimation by any factor keeps the correlation length measured in sites of the fine ring:
+    :math:`\\tanh K_l = \\tanh^{b} K_{l-1}` divides :math:`\\xi = -1/\\ln\\tanh K` by b while the
+    spacing grows by b. So ``xi_ratio`` = (spacing × ξ_l) / ξ_0 is 1 at every layer of
+    decimation, above 1 where a layer decimates too little, below where too much.
+
+    Parameters
+    ----------
+    N : int
+        Sites of the ring, 3 to 16 (the reading enumerates 2**N states).
+    K : float
+        Coupling of the ring, at least 0, in units of k_B T.
+    hidden_sizes : sequence of int, shape (n_layers,)
+        Widths of the hidden layers from the bottom, 2 to N each, e.g. ``[8, 4, 2]``.
+    units : {"spin", "binary"}
+        Encoding of every layer.
+    feed : {"sample", "mean"}
+        What each layer passes upward to train the next.
+    epochs : int
+        Epochs per layer.
+    n_samples : int
+        Exact training samples of the ring.
+    batch_size, learning_rate, k
+        Passed to :meth:`rgkit.rbm.RBM.fit` (``learning_rate=None``: its default).
+    local_share : float
+        As for :func:`ring_gauge`.
+    replica : int
+        Labels repeats of a point, which the sweep then seeds independently; unused otherwise.
+    seed : int
+        Drives the samples and the training (the sweep passes each point its own).
+
+    Returns
+    -------
+    arrays : dict of str to ndarray
+        With L = n_layers; entry 0 of the (L + 1,) arrays is the data's ring (K_0 = K):
+
+        * ``decimation``, (L + 1,): exact decimation from K by the width ratios
+          (:func:`decimation_couplings`); ``spacing``, (L + 1,): N / width, in fine sites;
+        * ``posterior`` and ``posterior_spread``, (L + 1,): the coupling K_l of each layer's
+          gauge-fixed aggregate posterior q (mean over bonds) and its standard deviation over bonds;
+        * ``marginal`` and ``marginal_spread``, (L + 1,): the same for the RBM's own hidden marginal;
+        * ``posterior_xi_ratio`` and ``marginal_xi_ratio``, (L,): (spacing × ξ_l) / ξ_0, NaN where K_l ≤ 0;
+        * ``posterior_truncation_kl`` and ``marginal_truncation_kl``, (L,), nats: what the
+          nearest-neighbour ring misses (:attr:`EffectiveRing.truncation_kl`);
+        * ``posterior_other`` and ``posterior_field``, (L,): q's largest other coupling and field;
+        * ``n_clean``, (L,) int64, and ``clean_ring``, (L,) bool: clean units
+          (:attr:`RingGauge.n_clean`) and whether all of a layer's units are clean;
+        * ``training_kl``, (L,), nats: KL of each layer's input from its visible marginal (NaN
+          for upper layers fed means).
+    info : dict
+        ``layer_sizes`` (N, then ``hidden_sizes``), ``units``, ``feed``.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For invalid arguments.
+
+    Examples
+    --------
+    >>> arrays, info = ring_flow_point(6, 0.8, [3, 2], epochs=2, n_samples=200, seed=0, batch_size=50)
+    >>> arrays["posterior"].shape, arrays["spacing"].tolist(), info["layer_sizes"]
+    ((3,), [1.0, 2.0, 3.0], [6, 3, 2])
+    """
+    N = check_int(N, "N", minimum=3, maximum=16)
+    K = check_real(K, "K")
+    if K < 0:
+        raise ValueError(f"K must be at least 0 (a ferromagnetic ring); got {K}")
+    if isinstance(hidden_sizes, str | bytes | dict) or not hasattr(hidden_sizes, "__iter__"):
+        raise TypeError(f"hidden_sizes must be a list of widths, e.g. [8, 4, 2]; got {hidden_sizes!r}")
+    sizes = [N] + [check_int(n, f"hidden_sizes[{i}]", minimum=2, maximum=N) for i, n in enumerate(hidden_sizes)]
+    if len(sizes) < 2:
+        raise ValueError("hidden_sizes must hold at least one width")
+    check_int(replica, "replica", minimum=0)
+    flow = learned_ring_flow(
+        log_boltzmann(_ring_energy(N, np.full(N, K))),
+        sizes,
+        units=units,
+        feed=feed,
+        n_samples=n_samples,
+        epochs=epochs,
+        seed=check_int(seed, "seed", minimum=0),
+        local_share=local_share,
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+        k=k,
+        progress=False,
+    )
+    spacing = N / np.array(sizes, dtype=np.float64)
+    arrays = {"decimation": flow.decimation, "spacing": spacing}
+    for name in ("posterior", "marginal"):
+        rings = [flow.data] + [getattr(layer, name) for layer in flow.layers]
+        arrays[name] = np.array([r.coupling for r in rings])
+        arrays[f"{name}_spread"] = np.array([r.spread for r in rings])
+        arrays[f"{name}_xi_ratio"] = _fine_xi_ratio(arrays[name], spacing)
+        arrays[f"{name}_truncation_kl"] = np.array([r.truncation_kl for r in rings[1:]])
+    arrays["posterior_other"] = np.array([layer.posterior.largest_other for layer in flow.layers])
+    arrays["posterior_field"] = np.array([layer.posterior.largest_field for layer in flow.layers])
+    arrays["n_clean"] = np.array([layer.gauge.n_clean for layer in flow.layers], dtype=np.int64)
+    arrays["clean_ring"] = arrays["n_clean"] == np.array(sizes[1:])
+    arrays["training_kl"] = np.array([layer.kl for layer in flow.layers])
+    return arrays, {"layer_sizes": sizes, "units": units, "feed": feed}
+
+
+@dataclass(frozen=True)
+class RingFlowSummary:
+    """Learned ring flows of one setting over training seeds (see :func:`ring_flow_summary`).
+
+    Means and spreads are over seeds; spreads are sample standard deviations (ddof = 1; NaN
+    for one seed). Arrays of shape (L + 1,) start with the data (layer 0).
+    """
+
+    #: How many seeds.
+    n_seeds: int
+    #: Exact decimation from K by the width ratios, shape (L + 1,).
+    decimation: np.ndarray
+    #: Mean and spread of the couplings of the aggregate posteriors q, shape (L + 1,).
+    posterior: np.ndarray
+    posterior_sd: np.ndarray
+    #: Mean and spread of the couplings of the RBMs' hidden marginals, shape (L + 1,).
+    marginal: np.ndarray
+    marginal_sd: np.ndarray
+    #: Mean and spread of (spacing × ξ_l) / ξ_0 of q, shape (L,); 1 for decimation.
+    xi_ratio: np.ndarray
+    xi_ratio_sd: np.ndarray
+    #: Largest truncation KL of q over seeds, per layer, shape (L,), nats.
+    worst_truncation_kl: np.ndarray
+    #: Seeds whose every layer forms a clean ring.
+    clean_seeds: int
+    #: Seeds that track decimation: every layer a clean ring, its q within ``kl_tolerance`` of
+    #: a nearest-neighbour ring and its ξ ratio within a factor ``xi_factor`` of 1.
+    tracking_seeds: int
+
+    @property
+    def tracks(self) -> bool:
+        """Whether every seed tracks decimation."""
+        return self.tracking_seeds == self.n_seeds
+
+
+def ring_flow_summary(arrays: object, *, xi_factor: float = 2**0.5, kl_tolerance: float = 0.05) -> RingFlowSummary:
+    """Mean and spread over training seeds of :func:`ring_flow_point` results, and how many track decimation.
+
+    A seed tracks decimation when every layer (i) forms a clean ring (``clean_ring``), (ii) has
+    an aggregate posterior within ``kl_tolerance`` nats of its nearest-neighbour ring
+    (``posterior_truncation_kl``), and (iii) keeps the correlation length in fine sites within
+    a factor ``xi_factor`` of the data's (``posterior_xi_ratio``; a coupling ≤ 0 fails). The
+    default √2 is halfway, on a log scale, between decimation by two and one halving more or less.
+
+    Parameters
+    ----------
+    arrays : sequence of dict of str to ndarray
+        The arrays of :func:`ring_flow_point` for one setting, one per seed (e.g. some of
+        :attr:`rgkit.sweep.SweepResult.arrays`), all with the same layers and the same K.
+    xi_factor : float
+        Largest factor between the correlation length in fine sites and the data's, at least 1.
+    kl_tolerance : float
+        Largest truncation KL, nats, at least 0.
+
+    Returns
+    -------
+    RingFlowSummary
+
+    Raises
+    ------
+    ValueError
+        If ``arrays`` is empty, its entries lack keys of :func:`ring_flow_point`, or they differ
+        in shape or in decimation flow, or if ``xi_factor`` < 1 or ``kl_tolerance`` < 0.
+    """
+    runs = list(arrays) if not isinstance(arrays, dict) else [arrays]
+    if not runs:
+        raise ValueError("arrays must hold at least one result of ring_flow_point")
+    xi_factor = check_real(xi_factor, "xi_factor")
+    kl_tolerance = check_real(kl_tolerance, "kl_tolerance")
+    if xi_factor < 1 or kl_tolerance < 0:
+        raise ValueError(f"xi_factor must be at least 1 and kl_tolerance at least 0; got {xi_factor}, {kl_tolerance}")
+    keys = ("decimation", "posterior", "marginal", "posterior_xi_ratio", "posterior_truncation_kl", "clean_ring")
+    try:
+        stacked = {key: np.stack([np.asarray(run[key], dtype=np.float64) for run in runs]) for key in keys}
+    except (KeyError, TypeError) as err:
+        raise ValueError(f"each entry must be a dict with the arrays {keys} of ring_flow_point: {err!r}") from None
+    except ValueError as err:
+        raise ValueError(f"the results differ in their number of layers: {err}") from None
+    if np.ptp(stacked["decimation"], axis=0).max() > 1e-12:
+        raise ValueError("the results have different decimation flows (different K or widths)")
+    n = len(runs)
+
+    def spread(x: np.ndarray) -> np.ndarray:
+        return np.std(x, axis=0, ddof=1) if n > 1 else np.full(x.shape[1:], np.nan)
+
+    xi = stacked["posterior_xi_ratio"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        close = np.abs(np.log(np.nan_to_num(xi, nan=np.inf))) <= np.log(xi_factor)
+    clean = stacked["clean_ring"].astype(bool)
+    good = clean & (stacked["posterior_truncation_kl"] <= kl_tolerance) & close
+    return RingFlowSummary(
+        n_seeds=n,
+        decimation=stacked["decimation"][0],
+        posterior=stacked["posterior"].mean(axis=0),
+        posterior_sd=spread(stacked["posterior"]),
+        marginal=stacked["marginal"].mean(axis=0),
+        marginal_sd=spread(stacked["marginal"]),
+        xi_ratio=xi.mean(axis=0),
+        xi_ratio_sd=spread(xi),
+        worst_truncation_kl=stacked["posterior_truncation_kl"].max(axis=0),
+        clean_seeds=int(np.sum(clean.all(axis=1))),
+        tracking_seeds=int(np.sum(good.all(axis=1))),
+    )

@@ -89,17 +89,38 @@ def second_moment_correlation_length(spins: np.ndarray, *, dim: int | None = Non
     ----------
     F. Cooper, B. Freedman and D. Preston, Nucl. Phys. B 210, 210 (1982).
     """
+    s = check_spins(spins, dim=dim)
+    return correlation_length_from_moments(second_moments(s).mean(axis=0), s.shape[1])
+
+
+def second_moments(spins: np.ndarray, *, dim: int | None = None) -> np.ndarray:
+    r"""Per configuration, the two Fourier moments of :func:`second_moment_correlation_length`.
+
+    Returns
+    -------
+    ndarray of float64, shape (n, 2)
+        :math:`|\tilde M(0)|^2 / N` and :math:`|\tilde M(k_{min})|^2 / N` (averaged over the
+        two lattice directions for lattices). Their means over a batch are χ and F, so a
+        jackknife of the correlation length needs them once, not once per leave-out subset.
+    """
     s = check_spins(spins, dim=dim).astype(np.float64)
     L = s.shape[1]
     n_sites = s[0].size
-    chi = np.mean(s.reshape(len(s), -1).sum(axis=1) ** 2) / n_sites
+    out = np.empty((len(s), 2))
+    out[:, 0] = s.reshape(len(s), -1).sum(axis=1) ** 2 / n_sites
     phase = np.exp(2j * np.pi * np.arange(L) / L)
     if s.ndim == 2:
-        f = np.mean(np.abs(s @ phase) ** 2) / n_sites
+        out[:, 1] = np.abs(s @ phase) ** 2 / n_sites
     else:
-        fx = np.mean(np.abs(np.einsum("nij,i->n", s, phase)) ** 2)
-        fy = np.mean(np.abs(np.einsum("nij,j->n", s, phase)) ** 2)
-        f = 0.5 * (fx + fy) / n_sites
+        fx = np.abs(np.einsum("nij,i->n", s, phase)) ** 2
+        fy = np.abs(np.einsum("nij,j->n", s, phase)) ** 2
+        out[:, 1] = 0.5 * (fx + fy) / n_sites
+    return out
+
+
+def correlation_length_from_moments(moments: np.ndarray, L: int) -> float:
+    """ξ₂ from the means (χ, F) of :func:`second_moments` on a lattice of side L; NaN if F vanishes."""
+    chi, f = (float(x) for x in np.asarray(moments, dtype=np.float64))
     if f <= 1e-12 * chi or chi < f:  # F vanishes (to rounding) for ordered samples
         return float("nan")
     return float(np.sqrt(chi / f - 1) / (2 * np.sin(np.pi / L)))

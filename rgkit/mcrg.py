@@ -892,7 +892,7 @@ class EffectiveCouplings:
     sides: tuple[int, ...]
 
 
-def effective_couplings(sums: BlockedSums) -> EffectiveCouplings:
+def effective_couplings(sums: BlockedSums, *, unreadable: str = "raise") -> EffectiveCouplings:
     """The exact thermometer applied to every level: each level's one effective coupling.
 
     Level n of the blocked samples is read as the nearest-neighbour Ising torus of its side
@@ -905,6 +905,9 @@ def effective_couplings(sums: BlockedSums) -> EffectiveCouplings:
     ----------
     sums : BlockedSums
         With the ``"nn"`` operator at every level.
+    unreadable : {"raise", "nan"}
+        What a level whose measured correlation is outside (0, 1) gets: an error, or K = NaN
+        (a learned map can produce such a level).
 
     Returns
     -------
@@ -913,11 +916,13 @@ def effective_couplings(sums: BlockedSums) -> EffectiveCouplings:
     Raises
     ------
     ValueError
-        If a level lacks the nn operator, or a measured correlation is outside (0, 1) (no
-        ferromagnetic nearest-neighbour torus has it).
+        If a level lacks the nn operator, or, with ``unreadable="raise"``, a measured
+        correlation is outside (0, 1) (no ferromagnetic nearest-neighbour torus has it).
     """
     if not isinstance(sums, BlockedSums):
         raise TypeError(f"sums must be a BlockedSums; got {type(sums).__name__}")
+    if unreadable not in ("raise", "nan"):
+        raise ValueError(f"unreadable must be 'raise' or 'nan'; got {unreadable!r}")
     K, K_err, c, c_err = [], [], [], []
     for level, side in enumerate(sums.sides):
         names = sums.level_operators(level)
@@ -926,6 +931,9 @@ def effective_couplings(sums: BlockedSums) -> EffectiveCouplings:
         # The nn operator sums 2 side² bonds per configuration.
         bond = sums.sums[level][:, names.index("nn")] / (2 * side**2)
         mean, err = stats.binning_error(bond)
+        if unreadable == "nan" and not 0 < mean < 1:
+            K.append(np.nan), K_err.append(np.nan), c.append(mean), c_err.append(err)
+            continue
         k = exact.torus_coupling(side, mean)
         K.append(k)
         K_err.append(err * 2 * k**2 / exact.torus_specific_heat(side, k))

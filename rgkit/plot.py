@@ -1165,3 +1165,82 @@ def thermometer_flow(
     ax_map.set_ylabel("$K^{(n+1)}$")
     ax_map.legend(fontsize=8)
     return fig
+
+
+def map_flows(flows: Mapping[str, tuple[np.ndarray, np.ndarray, np.ndarray]], *, reference: float | None = None):
+    """Fixed maps applied at many couplings: the first step (left) and three steps (right), read by the thermometer.
+
+    Parameters
+    ----------
+    flows : mapping from label to (K_start, K, K_err)
+        For each map, the couplings the samples were drawn at, shape (m,), and the effective
+        coupling of every level with its error, shape (m, n_levels + 1)
+        (:func:`rgkit.learned.map_flow_point`); NaN levels are left out.
+    reference : float, optional
+        A coupling drawn as dotted lines on both axes (K_c).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if not flows:
+        raise ValueError("flows must hold at least one map")
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.8), sharey=True)
+    markers = "osD^v<>"
+    lo = min(float(np.nanmin(k)) for _, k, _ in flows.values())
+    hi = max(float(np.nanmax(k)) for _, k, _ in flows.values())
+    for ax, level, title in ((axes[0], 1, "one step"), (axes[1], None, "last level")):
+        for i, (label, (k0, k, e)) in enumerate(flows.items()):
+            n = k.shape[1] - 1 if level is None else level
+            ax.errorbar(k0, k[:, n], e[:, n], fmt=markers[i % 7] + "-", ms=4, capsize=2, lw=1, label=label)
+        ax.plot([lo, hi], [lo, hi], color="grey", ls="--", lw=1, label="$K' = K$")
+        if reference is not None:
+            ax.axvline(reference, color="k", ls=":", lw=1)
+            ax.axhline(reference, color="k", ls=":", lw=1)
+        ax.set_xlabel("coupling of the samples $K^{(0)}$")
+        ax.set_title(title, fontsize="medium")
+    axes[0].set_ylabel("effective coupling after the map")
+    axes[1].legend(fontsize=7)
+    return fig
+
+
+def verdict_table(rows: Sequence[object], *, decimals: int = 3) -> str:
+    """The verdict table as Markdown: one row per map and level, each entry ± statistical ± seed error.
+
+    Parameters
+    ----------
+    rows : sequence of rgkit.learned.MapRow
+    decimals : int
+
+    Returns
+    -------
+    str
+        Columns: map, level, y_t, y_h, the crossing K* of the flow and its slope, ξ′b/ξ at K_c,
+        locality, KL per spin. "–" where a map has no such number; the seed error is left out
+        where there is one seed or none (hand-made maps).
+    """
+
+    def entry(value: float, stat: float, seed: float = float("nan")) -> str:
+        if not np.isfinite(value):
+            return "–"
+        text = f"{value:.{decimals}f} ± {stat:.{decimals}f}" if np.isfinite(stat) else f"{value:.{decimals}f}"
+        return text + (f" ± {seed:.{decimals}f}" if np.isfinite(seed) else "")
+
+    header = ["map", "level", "y_t", "y_h", "K*", "slope", "ξ′b/ξ", "locality", "KL / spin"]
+    body = []
+    for r in rows:
+        local = "–" if not np.isfinite(r.locality) else entry(r.locality, float("nan"), r.locality_seed)
+        body.append(
+            [
+                r.map,
+                r.level,
+                entry(r.y_t, r.y_t_stat, r.y_t_seed),
+                entry(r.y_h, r.y_h_stat, r.y_h_seed),
+                entry(r.k_star, r.k_star_stat),
+                entry(r.slope, r.slope_stat, r.slope_seed),
+                entry(r.xi_ratio, r.xi_ratio_stat, r.xi_ratio_seed),
+                local,
+                entry(r.kl, r.kl_stat, r.kl_seed),
+            ]
+        )
+    return markdown_table(header, body)

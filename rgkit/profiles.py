@@ -1,7 +1,9 @@
 """Named run sizes for the chapters.
 
 Every chapter has a ``parameters`` cell with a ``profile`` name. ``"smoke"`` runs each
-chapter in seconds (tests); ``"full"`` runs it at the sizes the book quotes. The profile a
+chapter in seconds (tests); ``"full"`` runs it at the sizes the book quotes; ``"long"``
+enlarges the chapters that define it (the others run ``"full"``), for a cluster or a long
+night, not for ``make book``. The profile a
 chapter runs at is, highest precedence first: a value papermill injects, the environment
 variable ``RGBOOK_PROFILE`` (for a whole book build), the cell's default ``"full"``.
 """
@@ -17,7 +19,50 @@ from .exact import KC
 #: The environment variable that selects a profile for a whole book build.
 ENV_VAR = "RGBOOK_PROFILE"
 
-PROFILE_NAMES = ("smoke", "full")
+PROFILE_NAMES = ("smoke", "full", "long")
+
+#: Training temperatures T = 1/K of the iterated-RBM experiment: Iso, Shiba & Yokoo's range, the
+#: same without the critical region, and each phase alone.
+ISO_SETS = {
+    "Iso et al.": tuple(0.5 * i for i in range(1, 13)),
+    "gap at $T_c$": (0.5, 1.0, 1.5, 3.5, 4.0, 4.5, 5.0, 5.5, 6.0),
+    "$T < T_c$": (1.0, 1.25, 1.5, 1.75, 2.0),
+    "$T > T_c$": (3.0, 3.5, 4.0, 4.5, 5.0, 5.5, 6.0),
+}
+
+_DBN_RG_FULL: dict[str, Any] = {
+    "L": 32,
+    "layers": (1024, 256, 64, 16),
+    "blocks": (2, 4, 8),
+    "couplings": (0.38, 0.408, 0.425, KC, 0.455, 0.47, 0.50),
+    "n_train": 5_000,
+    "n_measure": 4_000,
+    "epochs": 60,
+    "replicas": 3,
+    "variants_everywhere": False,
+    "n_blocks": 32,
+    "ring_N": 16,
+    "ring_hidden": (8, 4, 2),
+    "ring_quarter_hidden": (4, 2),
+    "ring_couplings": (0.8, 1.1, 1.5, 2.0),
+    "ring_choice_couplings": (0.8,),
+    "ring_quarter_couplings": (0.8, 1.1),
+    "ring_samples": 10_000,
+    "ring_epochs": 200,
+    "ring_short_epochs": 20,
+    "ring_seeds": 3,
+    "iso_L": 10,
+    "iso_sets": ISO_SETS,
+    "iso_n_per_coupling": 500,
+    "iso_hidden": (64, 100),
+    "iso_epochs": 100,
+    "iso_start_couplings": (0.2, 0.3, 0.38, KC, 0.5, 0.6, 0.8),
+    "iso_n_start": 256,
+    "iso_steps": 100,
+    "iso_replicas": 2,
+    "iso_n_quality": 200,
+    "iso_ais_betas": 2000,
+}
 
 _SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
     "errata": {
@@ -174,6 +219,55 @@ _SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
         "smoke": {"visible_sizes": (6, 7), "hidden_sizes": (3,), "trials_per_size": 2, "n_scales": 21},
         "full": {"visible_sizes": (6, 7, 8, 9, 10), "hidden_sizes": (3, 4, 5), "trials_per_size": 8, "n_scales": 61},
     },
+    "dbn_rg": {
+        "smoke": {
+            "L": 16,
+            "layers": (256, 64, 16),
+            "blocks": (2, 4),
+            "couplings": (0.40, KC, 0.48),
+            "n_train": 400,
+            "n_measure": 256,
+            "epochs": 2,
+            "replicas": 2,
+            "variants_everywhere": False,
+            "n_blocks": 8,
+            "ring_N": 8,
+            "ring_hidden": (4, 2, 2),
+            "ring_quarter_hidden": (2,),
+            "ring_couplings": (0.8, 1.1, 1.5, 2.0),
+            "ring_choice_couplings": (0.8,),
+            "ring_quarter_couplings": (0.8, 1.1),
+            "ring_samples": 500,
+            "ring_epochs": 5,
+            "ring_short_epochs": 1,
+            "ring_seeds": 2,
+            "iso_L": 6,
+            "iso_sets": ISO_SETS,
+            "iso_n_per_coupling": 32,
+            "iso_hidden": (8, 36),
+            "iso_epochs": 2,
+            "iso_start_couplings": (0.3, KC, 0.6),
+            "iso_n_start": 16,
+            "iso_steps": 3,
+            "iso_replicas": 1,
+            "iso_n_quality": 8,
+            "iso_ais_betas": 50,
+        },
+        "full": _DBN_RG_FULL,
+        "long": {
+            **_DBN_RG_FULL,
+            "L": 64,
+            "layers": (4096, 1024, 256, 64),
+            "couplings": (0.38, 0.408, 0.42, 0.43, KC, 0.45, 0.46, 0.47, 0.50),
+            "n_train": 20_000,
+            "n_measure": 10_000,
+            "epochs": 200,
+            "replicas": 5,
+            "variants_everywhere": True,
+            "ring_seeds": 10,
+            "iso_replicas": 5,
+        },
+    },
     "yardstick": {
         "smoke": {
             "ring_K": 1.5,
@@ -240,7 +334,9 @@ def settings(chapter: str, profile: str) -> MappingProxyType:
     ----------
     chapter : str
         The chapter's key, e.g. ``"mapping"``.
-    profile : {"smoke", "full"}
+    profile : {"smoke", "full", "long"}
+        ``"long"`` (larger lattices, more seeds; run through :mod:`rgkit.sweep`, not in the
+        book build) falls back to ``"full"`` for a chapter without a long setting.
 
     Raises
     ------
@@ -249,7 +345,10 @@ def settings(chapter: str, profile: str) -> MappingProxyType:
     """
     if chapter not in _SETTINGS:
         raise ValueError(f"chapter must be one of {sorted(_SETTINGS)}; got {chapter!r}")
-    return MappingProxyType(dict(_SETTINGS[chapter][check_profile(profile)]))
+    profile = check_profile(profile)
+    if profile == "long" and "long" not in _SETTINGS[chapter]:
+        profile = "full"  # the long profile enlarges only the chapters that name it
+    return MappingProxyType(dict(_SETTINGS[chapter][profile]))
 
 
 def settings_table(chapter: str, profile: str) -> str:

@@ -193,3 +193,108 @@ def test_bad_input_is_refused():
         compare.decimation_couplings(0.5, [0.5])
     with pytest.raises(ValueError, match="layer_sizes"):
         compare.learned_ring_flow(good, (8, 4))
+
+
+# ----------------------------------------------------------------------------- the sweep point and its summary
+TINY = dict(N=6, K=0.9, hidden_sizes=[3, 2], epochs=2, n_samples=200, batch_size=50)
+
+
+def test_ring_flow_point_keeps_the_sweep_contract(tmp_path):
+    from rgkit import sweep
+
+    points = [{**TINY, "replica": r} for r in range(2)]
+    run = sweep.run(compare.ring_flow_point, points, name="ring", executor=sweep.SerialExecutor(), directory=tmp_path)
+    again = [compare.ring_flow_point(**p, seed=s) for p, s in zip(points, run.seeds, strict=True)]
+    assert run.info[0] == {"layer_sizes": [6, 3, 2], "units": "spin", "feed": "sample"}
+    for arrays, (fresh, _) in zip(run.arrays, again, strict=True):
+        assert arrays.keys() == fresh.keys()
+        for key, value in arrays.items():
+            assert value.dtype.kind in "fib", key  # numbers and flags only
+            assert value.tobytes() == fresh[key].tobytes(), key  # same seed, same bytes
+    first, second = run.arrays
+    assert not np.array_equal(first["posterior"], second["posterior"])  # replicas train differently
+
+
+def test_ring_flow_point_arrays_against_closed_forms():
+    arrays, _ = compare.ring_flow_point(**TINY, seed=3)
+    K = TINY["K"]
+    assert arrays["posterior"].shape == arrays["marginal"].shape == (3,)
+    assert arrays["n_clean"].shape == arrays["posterior_truncation_kl"].shape == (2,)
+    assert np.allclose(arrays["decimation"], [K, closed_form(K), closed_form(closed_form(K), 1.5)], rtol=1e-12)
+    assert arrays["spacing"].tolist() == [1.0, 2.0, 3.0]
+    assert abs(arrays["posterior"][0] - K) < 1e-10 and arrays["posterior_spread"][0] < 1e-10  # the data's ring
+    with np.errstate(invalid="ignore"):
+        xi = -1 / np.log(np.tanh(arrays["posterior"]))
+    expected = arrays["spacing"][1:] * xi[1:] / xi[0]
+    assert np.allclose(arrays["posterior_xi_ratio"], expected, rtol=1e-12, equal_nan=True)
+    assert np.array_equal(arrays["clean_ring"], arrays["n_clean"] == [3, 2])
+    assert np.all(arrays["posterior_truncation_kl"] >= -1e-12) and np.all(np.isfinite(arrays["training_kl"]))
+
+
+def fake_run(posterior, *, clean=(True, True), truncation=(0.0, 0.0), K=1.1, ratios=(2, 2)):
+    """Arrays shaped like ring_flow_point's for a stack of halving layers."""
+    decimation = compare.decimation_couplings(K, ratios)
+    spacing = np.cumprod([1.0, *ratios])
+    posterior = np.array([K, *posterior])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        xi = -1 / np.log(np.tanh(np.where(posterior > 0, posterior, np.nan)))
+    return {
+        "decimation": decimation,
+        "posterior": posterior,
+        "marginal": posterior + 0.1,
+        "posterior_xi_ratio": spacing[1:] * xi[1:] / xi[0],
+        "posterior_truncation_kl": np.array(truncation, dtype=float),
+        "clean_ring": np.array(clean),
+    }
+
+
+def test_summary_counts_the_seeds_that_track_decimation():
+    exact = compare.decimation_couplings(1.1, [2, 2])[1:]
+    # ξ in fine sites scales as 1/|ln tanh K|: K with ln tanh K = ln tanh K_exact / 1.3 lengthens it 1.3 times.
+    longer = np.arctanh(np.tanh(exact) ** (1 / 1.3))
+    much_longer = np.arctanh(np.tanh(exact) ** (1 / 1.5))
+    runs = [
+        fake_run(exact),  # decimation itself
+        fake_run(longer),  # within √2
+        fake_run(much_longer),  # beyond √2
+        fake_run(exact, clean=(True, False)),
+        fake_run(exact, truncation=(0.0, 0.2)),
+        fake_run([exact[0], -0.1]),  # no length to read
+    ]
+    s = compare.ring_flow_summary(runs)
+    assert s.n_seeds == 6 and s.clean_seeds == 5 and s.tracking_seeds == 2 and not s.tracks
+    assert compare.ring_flow_summary(runs[:2]).tracks
+    assert not compare.ring_flow_summary(runs[:2], xi_factor=1.2).tracks
+    assert compare.ring_flow_summary(runs[:3], xi_factor=1.6).tracks
+    assert np.allclose(compare.ring_flow_summary(runs[:2]).xi_ratio, [1.15, 1.15], rtol=1e-12)
+    posterior = np.array([r["posterior"] for r in runs])
+    assert np.allclose(s.posterior, posterior.mean(axis=0))
+    assert np.allclose(s.posterior_sd, posterior.std(axis=0, ddof=1))
+    assert np.allclose(s.marginal, s.posterior + 0.1) and np.array_equal(s.decimation, runs[0]["decimation"])
+    assert s.worst_truncation_kl.tolist() == [0.0, 0.2]
+    assert np.all(np.isnan(compare.ring_flow_summary(runs[0]).posterior_sd))  # one seed: no spread
+
+
+def test_sweep_point_and_summary_refuse_bad_input():
+    with pytest.raises(ValueError, match="N must be at least 3"):
+        compare.ring_flow_point(**{**TINY, "N": 2}, seed=0)
+    with pytest.raises(ValueError, match="at least 0"):
+        compare.ring_flow_point(**{**TINY, "K": -0.5}, seed=0)
+    with pytest.raises(TypeError, match="list of widths"):
+        compare.ring_flow_point(**{**TINY, "hidden_sizes": "32"}, seed=0)
+    with pytest.raises(ValueError, match=r"hidden_sizes\[1\] must be at most 6"):
+        compare.ring_flow_point(**{**TINY, "hidden_sizes": [3, 7]}, seed=0)
+    with pytest.raises(ValueError, match="at least one width"):
+        compare.ring_flow_point(**{**TINY, "hidden_sizes": []}, seed=0)
+    with pytest.raises(ValueError, match="feed"):
+        compare.ring_flow_point(**{**TINY, "feed": "both"}, seed=0)
+    with pytest.raises(ValueError, match="at least one"):
+        compare.ring_flow_summary([])
+    with pytest.raises(ValueError, match="different decimation"):
+        compare.ring_flow_summary([fake_run([0.7, 0.4]), fake_run([0.7, 0.4], K=1.0)])
+    with pytest.raises(ValueError, match="number of layers"):
+        compare.ring_flow_summary([fake_run([0.7, 0.4]), fake_run([0.7], ratios=(2,))])
+    with pytest.raises(ValueError, match="arrays"):
+        compare.ring_flow_summary([{"posterior": np.zeros(3)}])
+    with pytest.raises(ValueError, match="xi_factor"):
+        compare.ring_flow_summary([fake_run([0.7, 0.4])], xi_factor=0.5)

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from rgkit import mc, mcrg, stats
+from rgkit import mc, mcrg, rg, stats
 from rgkit.exact import KC
 from rgkit.ising import energy
 from rgkit.states import configurations
@@ -372,3 +372,20 @@ def test_effective_couplings_needs_blocked_sums_with_the_nn_operator(critical_sa
     sums = mcrg.blocked_sums(critical_samples[:200], 2, 1, seed=0, operators=["nnn", "magnetization"])
     with pytest.raises(ValueError, match="no 'nn'"):
         mcrg.effective_couplings(sums)
+
+
+def test_effective_couplings_reads_an_antiferromagnetic_level_as_nan_only_when_asked(critical_samples):
+    # A checkerboard flip of every coarse configuration turns its nn correlation negative.
+    flip = np.where(np.add.outer(np.arange(16), np.arange(16)) % 2 == 0, 1, -1).astype(np.int8)
+
+    def checkerboard(s):
+        return rg.majority_rule(s, 2, seed=0) * flip
+
+    sums = mcrg.blocked_sums(critical_samples[:200], 2, 1, transform=checkerboard)
+    with pytest.raises(ValueError):
+        mcrg.effective_couplings(sums)
+    read = mcrg.effective_couplings(sums, unreadable="nan")
+    assert np.isfinite(read.K[0]) and np.isnan(read.K[1]) and np.isnan(read.K_err[1])
+    assert read.correlation[1] < 0
+    with pytest.raises(ValueError, match="unreadable"):
+        mcrg.effective_couplings(sums, unreadable="skip")

@@ -17,6 +17,12 @@ def test_every_chapter_has_both_profiles_with_the_same_keys():
     for chapter in profiles._SETTINGS:
         smoke, full = profiles.settings(chapter, "smoke"), profiles.settings(chapter, "full")
         assert set(smoke) == set(full)
+        assert set(profiles.settings(chapter, "long")) == set(full)
+
+
+def test_long_falls_back_to_full_where_a_chapter_has_no_long_setting():
+    assert profiles.settings("mapping", "long") == profiles.settings("mapping", "full")
+    assert profiles.settings("dbn_rg", "long")["L"] > profiles.settings("dbn_rg", "full")["L"]
 
 
 def test_settings_refuse_unknown_names():
