@@ -504,6 +504,7 @@ class MapRow:
     y_h_seed: float
     k_star: float
     k_star_stat: float
+    k_star_seed: float
     slope: float
     slope_stat: float
     slope_seed: float
@@ -628,6 +629,7 @@ def verdict_rows(
                     y_h_seed=float("nan") if hand_made else _spread([f.y_h[i] for f in fits]),
                     k_star=float(crossing[0]),
                     k_star_stat=float(crossing[1]),
+                    k_star_seed=float("nan") if hand_made else _spread([c[0] for c in crossings]),
                     slope=float(crossing[2]),
                     slope_stat=float(crossing[3]),
                     slope_seed=float("nan") if hand_made else _spread([c[2] for c in crossings]),
@@ -674,6 +676,7 @@ def iterated_row(runs: Sequence[dict[str, np.ndarray]], label: str = "iterated R
         y_h_seed=nan,
         k_star=float(limits[0].K_star),
         k_star_stat=float(limits[0].K_star_err),
+        k_star_seed=_spread([float(f.K_star) for f in limits]),
         slope=float(steps[0].slope),
         slope_stat=float(steps[0].slope_err),
         slope_seed=_spread([s.slope for s in steps]),
@@ -693,7 +696,7 @@ def iterated_row(runs: Sequence[dict[str, np.ndarray]], label: str = "iterated R
 REPORTED = (("DBN 0/1", "binary", 2e-4), ("DBN ±1", "spin", 2e-4), ("DBN 0/1, no L1", "binary", 0.0))
 
 
-def run_sweeps(settings, *, seed: int = 0, progress: bool | None = None):
+def run_sweeps(settings, *, seed: int = 0, progress: bool | None = None, executor=None):
     """Run (or read from the cache) the chapter's two sweeps: the networks and their measurements, then the flows.
 
     Parameters
@@ -702,6 +705,9 @@ def run_sweeps(settings, *, seed: int = 0, progress: bool | None = None):
         ``rgkit.profiles.settings("dbn_rg", profile)``.
     seed : int
         The sweeps' seed, also the data seed of every coupling.
+    executor : concurrent.futures.Executor, optional
+        As for :func:`rgkit.sweep.run` (e.g. a Dask client's ``get_executor()``); by default
+        local processes.
 
     Returns
     -------
@@ -712,14 +718,13 @@ def run_sweeps(settings, *, seed: int = 0, progress: bool | None = None):
     """
     keys = ("L", "layers", "blocks", "couplings", "n_train", "n_measure", "epochs", "replicas", "variants_everywhere")
     points = sweep_points(**{k: settings[k] for k in keys}, data_seed=seed)
-    result = sweep.run(dbn_rg_point, points, name="dbnrg-2d", seed=seed, modules=["learned"], progress=progress)
-    flows = sweep.run(
-        map_flow_point, flow_points(points), name="dbnrg-flow", seed=seed, modules=["learned"], progress=progress
-    )
+    common = {"seed": seed, "modules": ["learned"], "progress": progress, "executor": executor}
+    result = sweep.run(dbn_rg_point, points, name="dbnrg-2d", **common)
+    flows = sweep.run(map_flow_point, flow_points(points), name="dbnrg-flow", **common)
     return points, result, flows
 
 
-def book_verdict(settings, *, seed: int = 0, progress: bool | None = None) -> list[MapRow]:
+def book_verdict(settings, *, seed: int = 0, progress: bool | None = None, executor=None) -> list[MapRow]:
     """Every row of the verdict table of the chapter, from its sweeps (run or read from the cache).
 
     The maps of :func:`verdict_rows` for the variants of :data:`REPORTED` that the profile
@@ -732,15 +737,23 @@ def book_verdict(settings, *, seed: int = 0, progress: bool | None = None) -> li
         ``rgkit.profiles.settings("dbn_rg", profile)``.
     seed : int
         The sweeps' seed.
+    executor : concurrent.futures.Executor, optional
+        Runs every sweep's points (:func:`rgkit.sweep.run`); by default local processes.
     """
-    points, result, flows = run_sweeps(settings, seed=seed, progress=progress)
+    points, result, flows = run_sweeps(settings, seed=seed, progress=progress, executor=executor)
     at_kc = min(settings["couplings"], key=lambda k: abs(k - exact.KC))
     trained = {(p["units"], p["l1"]) for p in points if p["K"] == at_kc}
     variants = [v for v in REPORTED if (v[1], v[2]) in trained]
     rows = verdict_rows(result, flows, variants=variants, n_blocks=settings["n_blocks"])
     labels, iso_points = iterated.sweep_points(settings)
     runs = sweep.run(
-        iterated.iterated_point, iso_points, name="iterated-rbm", seed=seed, modules=["iterated"], progress=progress
+        iterated.iterated_point,
+        iso_points,
+        name="iterated-rbm",
+        seed=seed,
+        modules=["iterated"],
+        progress=progress,
+        executor=executor,
     )
     first = next(iter(settings["iso_sets"]))
     mine = [

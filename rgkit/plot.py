@@ -1236,7 +1236,7 @@ def verdict_table(rows: Sequence[object], *, decimals: int = 3) -> str:
                 r.level,
                 entry(r.y_t, r.y_t_stat, r.y_t_seed),
                 entry(r.y_h, r.y_h_stat, r.y_h_seed),
-                entry(r.k_star, r.k_star_stat),
+                entry(r.k_star, r.k_star_stat, r.k_star_seed),
                 entry(r.slope, r.slope_stat, r.slope_seed),
                 entry(r.xi_ratio, r.xi_ratio_stat, r.xi_ratio_seed),
                 local,

@@ -145,3 +145,14 @@ def test_binary_and_spin_encodings_agree_for_the_decimating_network():
     spins = mc.sample(L, 0.5, 30, seed=9, progress=False)
     out = [learned.dbn_maps(_decimating_dbn(L, u), L, (2, 4), mode="sign").apply(spins) for u in ("spin", "binary")]
     assert all(np.array_equal(x, y) for x, y in zip(*out, strict=True))
+
+
+def test_the_maps_plug_into_mcrg_as_per_level_transforms():
+    L = 12
+    dbn = DBN([144, 36, 9], units="spin", seed=np.random.default_rng(4), weight_scale=0.5)
+    spins = mc.sample(L, 0.44, 64, seed=5, progress=False)
+    maps = learned.dbn_maps(dbn, L, (2, 4), mode="sign")
+    ours = learned.level_sums(maps.apply(spins), 2)
+    theirs = mcrg.blocked_sums(spins, 2, 2, transform=list(maps.transforms))
+    for level in range(3):
+        np.testing.assert_array_equal(ours.sums[level], theirs.sums[level])
