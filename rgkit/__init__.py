@@ -35,6 +35,9 @@ iterated
 learned
     Trained networks as coarse-graining maps, measured with the Monte Carlo RG estimators
     beside hand-made maps: the sweeps and the verdict table of the [dbn-rg] chapter.
+rsmi
+    Real-space mutual information I(H:E) between a block's coarse variable and its
+    environment, exact on the ring; the RSMI-optimal filter.
 """
 
 __version__ = "0.2.0"
@@ -57,6 +60,7 @@ from . import (  # noqa: E402
     profiles,
     rbm,
     rg,
+    rsmi,
     states,
     stats,
     sweep,
@@ -77,6 +81,7 @@ __all__ = [
     "profiles",
     "rbm",
     "rg",
+    "rsmi",
     "states",
     "stats",
     "sweep",

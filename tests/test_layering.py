@@ -41,6 +41,7 @@ ALLOWED = {
     "profiles": BOTTOM | {"exact"},
     "sweep": BOTTOM | {"data"},
     "learned": BOTTOM | ISING | {"compare", "data", "iterated", "mcrg", "rbm", "rg", "stats", "sweep"},
+    "rsmi": BOTTOM | ISING | {"stats"},
     "iterated": BOTTOM | ISING | SAMPLING | {"rbm", "stats"},
     "__init__": {p.stem for p in PACKAGE.glob("*.py")} - {"__init__"},
 }
