@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from . import compare, data, exact, ising, iterated, mcrg, rg, stats, sweep
+from . import compare, data, exact, ising, iterated, mcrg, rg, rsmi, stats, sweep
 from ._validate import check_choice, check_int, check_real, check_spins, rng_from
 from .rbm import DBN, RBM
 from .states import to_binary, to_spin
@@ -436,7 +436,7 @@ def flow_points(points: Sequence[dict[str, Any]], maps: Sequence[str] = ("dbn",)
 
 def point_sums(arrays: dict[str, np.ndarray], name: str, b: int) -> mcrg.BlockedSums:
     """The :class:`rgkit.mcrg.BlockedSums` of one map from a :func:`dbn_rg_point` result."""
-    name = check_choice(name, "name", MAPS)
+    name = check_choice(name, "name", (*MAPS, "rsmi"))
     sums = []
     while f"sums_{name}_{len(sums)}" in arrays:
         sums.append(arrays[f"sums_{name}_{len(sums)}"])
@@ -724,7 +724,9 @@ def run_sweeps(settings, *, seed: int = 0, progress: bool | None = None, executo
     return points, result, flows
 
 
-def book_verdict(settings, *, seed: int = 0, progress: bool | None = None, executor=None) -> list[MapRow]:
+def book_verdict(
+    settings, rsmi_settings=None, *, seed: int = 0, progress: bool | None = None, executor=None
+) -> list[MapRow]:
     """Every row of the verdict table of the chapter, from its sweeps (run or read from the cache).
 
     The maps of :func:`verdict_rows` for the variants of :data:`REPORTED` that the profile
@@ -735,6 +737,9 @@ def book_verdict(settings, *, seed: int = 0, progress: bool | None = None, execu
     ----------
     settings : mapping
         ``rgkit.profiles.settings("dbn_rg", profile)``.
+    rsmi_settings : mapping, optional
+        ``rgkit.profiles.settings("rsmi", profile)``: adds the RSMI filter's rows
+        (:func:`rsmi_point`, :func:`rsmi_rows`) before the iterated RBM's.
     seed : int
         The sweeps' seed.
     executor : concurrent.futures.Executor, optional
@@ -761,4 +766,151 @@ def book_verdict(settings, *, seed: int = 0, progress: bool | None = None, execu
         for (name, n_h, _), a in zip(labels, runs.arrays, strict=True)
         if (name, n_h) == (first, settings["iso_hidden"][0])
     ]
+    if rsmi_settings is not None:
+        rsmi_runs = sweep.run(
+            rsmi_point,
+            rsmi_points(settings, rsmi_settings, seed=seed),
+            name="rsmi-map",
+            seed=seed,
+            modules=["learned"],
+            progress=progress,
+            executor=executor,
+        )
+        rows += rsmi_rows(rsmi_runs.arrays, n_blocks=settings["n_blocks"])
     return [*rows, iterated_row(mine)]
+
+
+# ----------------------------------------------------------------------------- the RSMI filter as a map
+def rsmi_point(
+    L: int,
+    couplings: Sequence[float],
+    n_train: int,
+    n_measure: int,
+    data_seed: int,
+    n_levels: int,
+    sharpness: float,
+    buffer: int,
+    stride: int,
+    replica: int,
+    n_replicas: int,
+    *,
+    seed: int,
+) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """The RSMI filter learned at K_c, measured as a coarse-graining map like the networks' layers.
+
+    The filter on 2×2 blocks (:func:`rgkit.rsmi.fit_rsmi_filter`, sharpness fixed, environment
+    the frame beyond a buffer of ``buffer`` sites, block positions every ``stride`` sites) is
+    learned from the training samples at the coupling of ``couplings`` nearest K_c, the same
+    samples the networks of :func:`dbn_rg_point` train on. As a map (the sign of its field,
+    :func:`rgkit.rsmi.filter_map`, applied at every level) it blocks the measurement samples at
+    K_c, for Monte Carlo RG and ξ′b/ξ, and those of every coupling, for the flow.
+    Replica r of ``n_replicas`` learns from every ``n_replicas``-th training sample starting at
+    r, so the replicas' spread is over independent training data. A point function for
+    :func:`rgkit.sweep.run`.
+
+    Returns
+    -------
+    arrays : dict
+        ``weights``, ``fit`` (bias, held-out bound and its error), ``sums_rsmi_<level>``,
+        ``sides``, ``xi_rsmi``, ``xi_err_rsmi``, ``ratio_rsmi``, ``ratio_err_rsmi``, and the
+        flow ``K_start``, ``K``, ``K_err``.
+    info : dict
+        ``seconds``.
+    """
+    start = time.perf_counter()
+    n_levels = check_int(n_levels, "n_levels", minimum=1)
+    K_start = np.sort(np.array([check_real(k, "couplings", positive=True) for k in couplings]))
+    at_kc = float(K_start[np.argmin(np.abs(K_start - exact.KC))])
+    spins, _ = data.ising_dataset(L, at_kc, n_train + n_measure, seed=data_seed, method="wolff")
+    replica = check_int(replica, "replica", minimum=0, maximum=n_replicas - 1)
+    mine = spins[:n_train][replica::n_replicas]
+    V, E = rsmi.patches(mine, block=2, buffer=buffer, stride=stride)
+    per_sample = len(V) // len(mine)
+    fit_seed, map_seed = np.random.default_rng(seed).spawn(2)
+    fit = rsmi.fit_rsmi_filter(V, E, sharpness=sharpness, seed=fit_seed, rows_per_sample=per_sample)
+    transform = rsmi.filter_map(fit.weights, fit.bias, mode="sign", seed=map_seed)
+
+    def levels_of(x: np.ndarray) -> list[np.ndarray]:
+        out = [x]
+        for _ in range(n_levels):
+            out.append(transform(out[-1]))
+        return out
+
+    measure = levels_of(spins[n_train:])
+    out: dict[str, np.ndarray] = {"weights": fit.weights, "sides": np.array([x.shape[1] for x in measure])}
+    out["fit"] = np.array([fit.bias, fit.bound_test, fit.bound_test_err])
+    for i, arr in enumerate(level_sums(measure, 2).sums):
+        out[f"sums_rsmi_{i}"] = arr
+    xi, xi_err, ratio, ratio_err = correlation_length_ratios(measure, 2)
+    out |= {"xi_rsmi": xi, "xi_err_rsmi": xi_err, "ratio_rsmi": ratio, "ratio_err_rsmi": ratio_err}
+    K_out, E_out = [], []
+    for k in K_start:
+        read = mcrg.effective_couplings(
+            level_sums(levels_of(measurement_samples(L, float(k), n_train, n_measure, data_seed)), 2),
+            unreadable="nan",
+        )
+        K_out.append(read.K), E_out.append(read.K_err)
+    out |= {"K_start": K_start, "K": np.array(K_out), "K_err": np.array(E_out)}
+    return out, {"seconds": time.perf_counter() - start}
+
+
+def rsmi_points(settings, rsmi_settings, *, seed: int = 0) -> list[dict[str, Any]]:
+    """The grid of :func:`rsmi_point`: one point per replica, on the data of the [dbn-rg] sweep."""
+    base = {
+        "L": settings["L"],
+        "couplings": list(settings["couplings"]),
+        "n_train": settings["n_train"],
+        "n_measure": settings["n_measure"],
+        "data_seed": seed,
+        "n_levels": len(settings["blocks"]),
+        "sharpness": rsmi_settings["map_sharpness"],
+        "buffer": rsmi_settings["map_buffer"],
+        "stride": rsmi_settings["map_stride"],
+    }
+    n = rsmi_settings["map_replicas"]
+    return [{**base, "replica": r, "n_replicas": n} for r in range(n)]
+
+
+def rsmi_rows(runs: Sequence[dict[str, np.ndarray]], *, n_blocks: int = 32, fit_window: float = 0.035) -> list[MapRow]:
+    """The verdict-table rows of the RSMI filter (:func:`rsmi_point`), one per level, as :func:`verdict_rows`.
+
+    Locality is 1 by construction (each coarse spin reads its own 2×2 block); the KL column
+    does not apply (the filter models nothing).
+    """
+    if not runs:
+        raise ValueError("runs must hold at least one rsmi_point result")
+    b = int(runs[0]["sides"][0] // runs[0]["sides"][1])
+    fits = [mcrg.mcrg_from_sums(point_sums(a, "rsmi", b), n_blocks=n_blocks) for a in runs]
+    nan = float("nan")
+    rows = []
+    for level in range(1, len(fits[0].y_t) + 1):
+        i = level - 1
+        crossings = [_crossing(a["K_start"], a["K"], a["K_err"], level, fit_window) for a in runs]
+        rows.append(
+            MapRow(
+                map="RSMI filter",
+                level=level,
+                b=b,
+                y_t=float(fits[0].y_t[i]),
+                y_t_stat=float(fits[0].y_t_err[i]),
+                y_t_seed=_spread([f.y_t[i] for f in fits]),
+                y_h=float(fits[0].y_h[i]),
+                y_h_stat=float(fits[0].y_h_err[i]),
+                y_h_seed=_spread([f.y_h[i] for f in fits]),
+                k_star=float(crossings[0][0]),
+                k_star_stat=float(crossings[0][1]),
+                k_star_seed=_spread([c[0] for c in crossings]),
+                slope=float(crossings[0][2]),
+                slope_stat=float(crossings[0][3]),
+                slope_seed=_spread([c[2] for c in crossings]),
+                xi_ratio=float(runs[0]["ratio_rsmi"][i]),
+                xi_ratio_stat=float(runs[0]["ratio_err_rsmi"][i]),
+                xi_ratio_seed=_spread([a["ratio_rsmi"][i] for a in runs]),
+                locality=1.0,
+                locality_seed=nan,
+                kl=nan,
+                kl_stat=nan,
+                kl_seed=nan,
+            )
+        )
+    return rows

@@ -529,3 +529,492 @@ def fit_logistic_filter(
     if best_w[np.argmax(np.abs(best_w))] < 0:
         best_w = -best_w
     return LogisticFit(weights=best_w, information=float(best_i), sharpness=lam, starts=len(starts))
+
+
+# =========================================================================== the 2D filter
+# Part 2: a block of the square lattice. The exact joint p(v, e) exists only on a small torus
+# (:func:`torus_block_environment`); on Monte Carlo samples the information is estimated from
+# below with the Barber–Agakov bound (:func:`fit_rsmi_filter`) on block/environment pairs cut
+# out by :func:`patches`, and the learned filter becomes a coarse-graining map (:func:`filter_map`).
+
+#: Most columns of the small torus the exact joint holds at once (2**(rows * kept columns) states).
+_MAX_KEPT_SITES = 20
+
+
+def _check_geometry(rows: int, cols: int, block: int, buffer: int, env_width: int) -> tuple[int, ...]:
+    block = check_int(block, "block", minimum=1)
+    buffer = check_int(buffer, "buffer", minimum=0)
+    env_width = check_int(env_width, "env_width", minimum=1)
+    rows = check_int(rows, "rows", minimum=max(3, block))
+    cols = check_int(cols, "cols", minimum=max(3, block))
+    return rows, cols, block, buffer, env_width
+
+
+def _frame_distance(rows: int, cols: int, block: int) -> np.ndarray:
+    """Chebyshev distance on the rows × cols torus of every site from the block at rows, cols 0 .. block-1."""
+
+    def circular(n: int) -> np.ndarray:
+        x = np.arange(n)[:, None] - np.arange(block)[None, :]
+        return np.min(np.minimum(x % n, -x % n), axis=1)
+
+    return np.maximum(circular(rows)[:, None], circular(cols)[None, :])
+
+
+def _block_and_frame(rows: int, cols: int, block: int, buffer: int, env_width: int) -> tuple[np.ndarray, np.ndarray]:
+    """(row, col) offsets of the block sites and of the environment sites, each in row-major order."""
+    d = _frame_distance(rows, cols, block)
+    v = np.argwhere(d == 0)
+    e = np.argwhere((d > buffer) & (d <= buffer + env_width))
+    if len(e) == 0:
+        raise ValueError(
+            f"a {rows}×{cols} torus leaves no environment beyond a buffer of {buffer} around a {block}×{block} "
+            "block: use a larger lattice or a smaller buffer"
+        )
+    return v, e
+
+
+def _log_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return logsumexp(a[:, :, None] + b[None, :, :], axis=1)
+
+
+def torus_block_environment(
+    K: float, *, rows: int = 4, cols: int = 6, buffer: int = 1, env_width: int = 1, block: int = 2
+) -> np.ndarray:
+    """Exact :math:`\\ln p(v, e)` of a square block of a small Ising torus and its environment beyond a buffer.
+
+    The torus has ``rows`` × ``cols`` sites and zero field, :math:`P \\propto e^{K \\sum_{\\langle
+    ij\\rangle} s_i s_j}`. The block V is the ``block`` × ``block`` square at rows and columns
+    0 … block − 1; the environment E is every site whose Chebyshev distance from the block,
+    measured around the torus, is d with :math:`L_B < d \\le L_B + W` (``buffer``, ``env_width``).
+    On a large lattice E is the square frame :func:`patches` cuts; on the default 4 × 6 torus
+    every row lies within one site of the block, and E with a buffer of 1 is the two far columns
+    3 and 4 (8 sites). The sites that are neither V nor E are summed over: columns without V or E
+    sites by column transfer matrices, the rest by enumeration of the columns that hold V or E.
+
+    Parameters
+    ----------
+    K : float
+        Coupling J/k_BT, finite. Cells of probability below about 1e-300 come out as -inf.
+    rows, cols : int
+        Torus size, each at least 3 and at least ``block``; the columns that hold V or E sites
+        may hold at most 20 sites together (2**20 joint states).
+    buffer : int
+        Buffer width :math:`L_B \\ge 0`.
+    env_width : int
+        Width W ≥ 1 of the environment frame.
+    block : int
+        Block side b; b² ≤ 12.
+
+    Returns
+    -------
+    ndarray of float64, shape (2**(b*b), 2**n_E)
+        Normalised log-probabilities. Rows follow ``configurations(b*b)`` over the block sites in
+        row-major order (for b = 2: (0,0), (0,1), (1,0), (1,1)); columns follow
+        ``configurations(n_E)`` over the environment sites in row-major order of their (row,
+        column) on the torus, the order :func:`patches` uses.
+
+    Raises
+    ------
+    ValueError
+        If the torus leaves no environment, or is too large to enumerate.
+
+    Examples
+    --------
+    >>> log_p = torus_block_environment(0.44)
+    >>> log_p.shape, bool(np.isclose(np.exp(log_p).sum(), 1.0))
+    ((16, 256), True)
+    """
+    K = check_real(K, "K")
+    rows, cols, block, buffer, env_width = _check_geometry(rows, cols, block, buffer, env_width)
+    if block * block > MAX_BLOCK:
+        raise ValueError(f"block must have at most {MAX_BLOCK} sites (block ≤ 3); got block = {block}")
+    v_sites, e_sites = _block_and_frame(rows, cols, block, buffer, env_width)
+    kept = np.unique(np.concatenate([v_sites[:, 1], e_sites[:, 1]]))
+    k = len(kept)
+    if rows * k > _MAX_KEPT_SITES:
+        raise ValueError(
+            f"the block and environment span {k} columns of {rows} sites; at most {_MAX_KEPT_SITES} sites can "
+            "be enumerated: use fewer rows, a narrower environment or a wider buffer"
+        )
+    col = configurations(rows).astype(np.float64)  # (2**rows, rows), row r of the column = entry r
+    vertical = K * (col * np.roll(col, -1, axis=1)).sum(axis=1)
+    horizontal = K * col @ col.T
+    # Transfer across g summed columns: H (D H)^g with D = diag(e^vertical).
+    gaps = np.diff(np.append(kept, kept[0] + cols)) - 1
+    transfer = {0: horizontal}
+    for g in range(1, int(gaps.max()) + 1):
+        transfer[g] = _log_matmul(transfer[g - 1] + vertical[None, :], horizontal)
+    # k ≥ 2: the frame always reaches a column beside the block's.
+    n_col = 2**rows
+    log_w = vertical
+    for _ in range(k - 1):
+        log_w = np.add.outer(log_w, vertical)
+    for i in range(k):
+        j = (i + 1) % k
+        link = transfer[int(gaps[i])]  # link[c_i, c_j]
+        shape = [1] * k
+        shape[i] = shape[j] = n_col
+        log_w = log_w + (link if i < j else link.T).reshape(shape)
+    log_w = log_w.reshape(-1)
+    # The bit of site (r, c) in the flat index of the kept columns' joint state.
+    where = {int(c): i for i, c in enumerate(kept)}
+    flat = np.arange(n_col**k, dtype=np.int64)
+
+    def index_of(sites: np.ndarray) -> np.ndarray:
+        out = np.zeros_like(flat)
+        for r, c in sites:
+            shift = rows * (k - 1 - where[int(c)]) + rows - 1 - int(r)
+            out = (out << 1) | ((flat >> shift) & 1)
+        return out
+
+    n_e = len(e_sites)
+    cell = index_of(v_sites) * 2**n_e + index_of(e_sites)
+    top = log_w.max()
+    table = np.bincount(cell, weights=np.exp(log_w - top), minlength=2 ** (block * block + n_e))
+    with np.errstate(divide="ignore"):
+        out = np.log(table) - np.log(table.sum())
+    return out.reshape(2 ** (block * block), 2**n_e)
+
+
+def _check_lattices(spins: object) -> np.ndarray:
+    arr = np.asarray(spins)
+    if arr.dtype.kind not in "iu":
+        raise TypeError(f"spins must be an integer array of ±1 (int8 preferred); got dtype {arr.dtype}")
+    if arr.ndim != 3 or arr.shape[0] < 1:
+        raise ValueError(f"spins must be a batch of lattices, shape (n, L, L) or (n, rows, cols); got {arr.shape}")
+    if not np.all((arr == 1) | (arr == -1)):
+        raise ValueError("spins must hold only -1 and 1")
+    return arr.astype(np.int8, copy=False)
+
+
+def patches(
+    spins: object, *, block: int = 2, buffer: int = 1, env_width: int = 1, stride: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Block and environment states of every block position of periodic samples.
+
+    For a block whose top-left site is (i, j), V is the ``block`` × ``block`` square and E the
+    sites whose Chebyshev distance from it, around the torus, is d with :math:`L_B < d \\le L_B +
+    W`. On a lattice with both sides at least :math:`b + 2(L_B + W)` that is the square frame of
+    :math:`n_E = (b + 2L_B + 2W)^2 - (b + 2L_B)^2` sites (20 for b = 2, :math:`L_B` = W = 1); on
+    a smaller torus it is what :func:`torus_block_environment` uses, so that on the 4 × 6 torus
+    these pairs are draws from its exact joint.
+
+    Parameters
+    ----------
+    spins : array of int ±1, shape (n, L, L) or (n, rows, cols)
+        Periodic samples.
+    block : int
+        Block side b ≥ 1.
+    buffer : int
+        Buffer width :math:`L_B \\ge 0`.
+    env_width : int
+        Environment frame width W ≥ 1.
+    stride : int or None
+        Spacing of the block positions (i, j) = (stride·p, stride·q) in both directions; ``None``
+        for b, the blocks of the coarse-graining partition. It must divide both sides.
+
+    Returns
+    -------
+    V : ndarray of int8, shape (n * P, b*b)
+        Block states, sites in row-major order; rows sample-major: the P = (rows/stride) ·
+        (cols/stride) positions of sample 0 in row-major order, then those of sample 1, ….
+    E : ndarray of int8, shape (n * P, n_E)
+        Environment states, sites in row-major order of their offset from (i, j) taken modulo
+        the lattice sides (the column order of :func:`torus_block_environment`).
+
+    Raises
+    ------
+    ValueError
+        If the spins are not ±1 lattices, the stride does not divide the sides, or the lattice
+        leaves no environment.
+
+    Examples
+    --------
+    >>> V, E = patches(np.ones((3, 8, 8), dtype=np.int8))
+    >>> V.shape, E.shape
+    ((48, 4), (48, 20))
+    """
+    s = _check_lattices(spins)
+    n, rows, cols = s.shape
+    block = check_int(block, "block", minimum=1)
+    buffer = check_int(buffer, "buffer", minimum=0)
+    env_width = check_int(env_width, "env_width", minimum=1)
+    if rows < max(3, block) or cols < max(3, block):
+        raise ValueError(f"spins: each side must be at least max(3, block) = {max(3, block)}; got {rows}×{cols}")
+    stride = block if stride is None else check_int(stride, "stride", minimum=1)
+    if rows % stride or cols % stride:
+        raise ValueError(f"stride = {stride} must divide both sides of the lattice, {rows}×{cols}")
+    v_sites, e_sites = _block_and_frame(rows, cols, block, buffer, env_width)
+    i0, j0 = np.meshgrid(np.arange(0, rows, stride), np.arange(0, cols, stride), indexing="ij")
+    i0, j0 = i0.reshape(-1, 1), j0.reshape(-1, 1)
+
+    def cut(sites: np.ndarray) -> np.ndarray:
+        out = s[:, (i0 + sites[:, 0]) % rows, (j0 + sites[:, 1]) % cols]  # (n, P, n_sites)
+        return np.ascontiguousarray(out.reshape(-1, len(sites)))
+
+    return cut(v_sites), cut(e_sites)
+
+
+@dataclass(frozen=True)
+class RSMIFit:
+    """A logistic filter and decoder fitted to the Barber–Agakov bound (see :func:`fit_rsmi_filter`).
+
+    Attributes
+    ----------
+    weights : ndarray of float64, shape (b*b,)
+        Filter weights w, :math:`\\|w\\|_2` = ``sharpness``, the largest component positive.
+    bias : float
+        Filter field c: :math:`p(h = +1 \\mid v) = \\sigma(2(w \\cdot v + c))`.
+    decoder_weights : ndarray of float64, shape (n_E,)
+        Decoder weights u: :math:`q(h = +1 \\mid e) = \\sigma(2(u \\cdot e + d))`.
+    decoder_bias : float
+        Decoder field d.
+    bound_train : float
+        The bound on the training rows, in nats (biased upwards: the parameters fit those rows).
+    bound_test, bound_test_err : float
+        The bound on the held-out rows and its standard error, in nats; in expectation a lower
+        bound on :math:`I(H : E)` of the learned filter.
+    sharpness : float
+    n_train, n_test : int
+        Rows used for fitting and for the held-out estimate.
+    """
+
+    weights: np.ndarray
+    bias: float
+    decoder_weights: np.ndarray
+    decoder_bias: float
+    bound_train: float
+    bound_test: float
+    bound_test_err: float
+    sharpness: float
+    n_train: int
+    n_test: int
+
+
+def _bound_terms(p: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Per-row terms whose mean is the bound: -Σ_h p(h|v) ln p̄(h) + Σ_h p(h|v) ln q(h|e)."""
+    p_bar = np.clip(p.mean(), 1e-300, 1 - 1e-16)
+    entropy = -(p * np.log(p_bar) + (1 - p) * np.log1p(-p_bar))
+    return entropy - p * np.logaddexp(0.0, -2 * y) - (1 - p) * np.logaddexp(0.0, 2 * y)
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 0.5 * (1 + np.tanh(0.5 * x))
+
+
+def _check_rows(value: object, name: str) -> np.ndarray:
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "iu":
+        raise TypeError(f"{name} must be an integer array of ±1 states; got dtype {arr.dtype}")
+    if arr.ndim != 2 or arr.shape[0] < 1 or arr.shape[1] < 1:
+        raise ValueError(f"{name} must have shape (m, sites) with m, sites ≥ 1; got {arr.shape}")
+    if not np.all((arr == 1) | (arr == -1)):
+        raise ValueError(f"{name} must hold only -1 and 1")
+    return arr.astype(np.float64)
+
+
+def fit_rsmi_filter(
+    V: object,
+    E: object,
+    *,
+    sharpness: float,
+    n_starts: int = 2,
+    seed: int | np.random.Generator | None = 0,
+    holdout: float = 0.5,
+    rows_per_sample: int = 1,
+) -> RSMIFit:
+    """Fit a logistic filter of fixed sharpness to block/environment samples by the Barber–Agakov bound.
+
+    For any decoder :math:`q(h \\mid e)`,
+    :math:`I(H : E) = H(H) - H(H \\mid E) \\ge H(H) + \\mathbb{E}_{v, e}\\sum_h p(h \\mid v) \\ln q(h \\mid e)`
+    with equality when q is the true :math:`p(h \\mid e)`. The filter is
+    :math:`p(h = +1 \\mid v) = \\sigma(2(w \\cdot v + c))` with :math:`\\|w\\|_2` = ``sharpness``
+    held fixed (as in :func:`fit_logistic_filter`: the bound keeps rising as the filter
+    sharpens, so only its direction is learned), the decoder
+    :math:`q(h = +1 \\mid e) = \\sigma(2(u \\cdot e + d))` with free weights. :math:`H(H)` is
+    the plug-in entropy of the mean of :math:`p(h = +1 \\mid v)` over the rows. The bound is
+    maximised over (w direction, c, u, d) by L-BFGS-B with its exact gradient on the first
+    rows, from the block spin, each decimation and ``n_starts`` random directions (the decoder
+    starting at zero), keeping the best; it is then evaluated on the held-out last rows, whose
+    value is (in expectation) below :math:`I(H : E)` of the learned filter twice over: the
+    decoder is logistic and fitted to other rows.
+
+    Parameters
+    ----------
+    V : array of int ±1, shape (m, b*b)
+        Block states (e.g. from :func:`patches`).
+    E : array of int ±1, shape (m, n_E)
+        Environment states of the same rows.
+    sharpness : float
+        :math:`\\|w\\|_2 > 0`.
+    n_starts : int
+        Random filter directions besides the b*b + 1 fixed starts, ≥ 0.
+    seed : int, Generator or None
+        Seeds the random starts; the fit is a deterministic function of the data and the seed.
+    holdout : float
+        Share of the rows held out, in (0, 1): the last ones, so that rows of one configuration
+        (consecutive in :func:`patches`) stay together when ``rows_per_sample`` says how many
+        there are.
+    rows_per_sample : int
+        Consecutive rows that come from one configuration, ≥ 1: the split falls between such
+        groups, and the held-out standard error treats each group as one draw.
+
+    Returns
+    -------
+    RSMIFit
+
+    Raises
+    ------
+    ValueError
+        If the arrays are not ±1, disagree in length, the row count is not a multiple of
+        ``rows_per_sample``, or a half would be empty.
+
+    References
+    ----------
+    D. Barber and F. Agakov, "The IM algorithm: a variational approach to information
+    maximization", NIPS 16 (2003). Koch-Janusz and Ringel (2018) maximise a bound of this kind.
+    """
+    v_all = _check_rows(V, "V")
+    e_all = _check_rows(E, "E")
+    if len(v_all) != len(e_all):
+        raise ValueError(f"V and E must have one row per sample; got {len(v_all)} and {len(e_all)}")
+    lam = check_real(sharpness, "sharpness", positive=True)
+    n_starts = check_int(n_starts, "n_starts", minimum=0)
+    holdout = check_real(holdout, "holdout")
+    if not 0 < holdout < 1:
+        raise ValueError(f"holdout must lie strictly between 0 and 1; got {holdout}")
+    group = check_int(rows_per_sample, "rows_per_sample", minimum=1)
+    if len(v_all) % group:
+        raise ValueError(f"the {len(v_all)} rows are not a whole number of groups of rows_per_sample = {group}")
+    n_groups = len(v_all) // group
+    n_test_groups = int(round(holdout * n_groups))
+    if not 0 < n_test_groups < n_groups:
+        raise ValueError(
+            f"holdout = {holdout} of {n_groups} groups leaves an empty half: give more rows or change holdout"
+        )
+    cut = (n_groups - n_test_groups) * group
+    v, e = v_all[:cut], e_all[:cut]
+    nv, ne = v.shape[1], e.shape[1]
+    rng = rng_from(seed)
+    n = len(v)
+
+    def unpack(theta: np.ndarray) -> tuple[np.ndarray, float, np.ndarray, float]:
+        z = theta[:nv]
+        return lam * z / np.linalg.norm(z), theta[nv], theta[nv + 1 : nv + 1 + ne], theta[-1]
+
+    def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        z = theta[:nv]
+        norm = np.linalg.norm(z)
+        if norm == 0:
+            return 0.0, np.zeros_like(theta)
+        w, c, u, d = unpack(theta)
+        x = v @ w + c
+        y = e @ u + d
+        p = _sigmoid(2 * x)
+        p_bar = np.clip(p.mean(), 1e-300, 1 - 1e-16)
+        value = _bound_terms(p, y).mean()
+        # d bound / d x_i and d y_i (the plug-in entropy's own derivative is included).
+        gx = (2 * y - np.log(p_bar / (1 - p_bar))) * 2 * p * (1 - p) / n
+        gy = 2 * (p - _sigmoid(2 * y)) / n
+        gw = v.T @ gx
+        gz = (lam / norm) * (gw - (z / norm) * ((z / norm) @ gw))
+        grad = np.concatenate([gz, [gx.sum()], e.T @ gy, [gy.sum()]])
+        return -value, -grad
+
+    directions = [np.ones(nv)] + [np.eye(nv)[k] for k in range(nv)]
+    directions += [rng.standard_normal(nv) for _ in range(n_starts)]
+    best, best_value = None, np.inf
+    for z0 in directions:
+        theta0 = np.concatenate([z0 / np.linalg.norm(z0), np.zeros(ne + 2)])
+        res = minimize(loss, theta0, jac=True, method="L-BFGS-B", options={"ftol": 1e-12, "gtol": 1e-9})
+        if res.fun < best_value:
+            best, best_value = res.x, res.fun
+    w, c, u, d = unpack(best)
+    if w[np.argmax(np.abs(w))] < 0:  # (w, c, u, d) -> -(w, c, u, d) is a symmetry of the bound
+        w, c, u, d = -w, -c, -u, -d
+    vt, et = v_all[cut:], e_all[cut:]
+    terms = _bound_terms(_sigmoid(2 * (vt @ w + c)), et @ u + d)
+    per_group = terms.reshape(-1, group).mean(axis=1)
+    err = float(per_group.std(ddof=1) / np.sqrt(len(per_group))) if len(per_group) > 1 else np.nan
+    return RSMIFit(
+        weights=w,
+        bias=float(c),
+        decoder_weights=u,
+        decoder_bias=float(d),
+        bound_train=float(-best_value),
+        bound_test=float(terms.mean()),
+        bound_test_err=err,
+        sharpness=lam,
+        n_train=cut,
+        n_test=len(vt),
+    )
+
+
+def filter_map(
+    weights: object, bias: float = 0.0, *, mode: str = "sign", seed: int | np.random.Generator | None = None
+):
+    """A logistic filter on b × b blocks as a coarse-graining map of whole lattices.
+
+    Each block of the partition of an L × L lattice into b × b squares, block sites in
+    row-major order as in :func:`patches`, becomes one coarse spin with
+    :math:`x = w \\cdot v + c`: ``mode="sign"`` takes :math:`h = \\operatorname{sign} x` (x = 0
+    by a fair coin, so equal weights and no field give majority rule with random ties, as
+    :func:`rgkit.rg.majority_rule`), ``mode="sample"`` draws h with
+    :math:`p(h = +1 \\mid v) = \\sigma(2x)`, the filter itself.
+
+    Parameters
+    ----------
+    weights : array of float, shape (b*b,)
+        Filter weights w (e.g. :attr:`RSMIFit.weights`); b ≥ 2.
+    bias : float
+        Field c.
+    mode : {"sign", "sample"}
+    seed : int, Generator or None
+        Feeds the coin flips; successive calls of the map continue one stream.
+
+    Returns
+    -------
+    callable
+        ``transform(spins)``: int ±1 spins (n, L, L) with L divisible by b → int8 (n, L/b, L/b),
+        usable as ``rgkit.mcrg.blocked_sums(..., transform=transform)``.
+
+    Raises
+    ------
+    ValueError
+        If the weights are not finite or their count is not a square b*b with b ≥ 2, or the mode
+        is unknown (the transform raises for spins it cannot block).
+
+    Examples
+    --------
+    >>> coarse = filter_map(np.ones(4), mode="sign", seed=0)
+    >>> coarse(np.ones((2, 4, 4), dtype=np.int8)).shape
+    (2, 2, 2)
+    """
+    w = np.asarray(weights)
+    if w.dtype.kind not in "biuf":
+        raise TypeError(f"weights must be a real array of shape (b*b,); got dtype {w.dtype}")
+    w = w.astype(np.float64)
+    b = int(round(np.sqrt(w.size)))
+    if w.ndim != 1 or b < 2 or b * b != w.size:
+        raise ValueError(f"weights must have shape (b*b,) with b ≥ 2, one per block site; got {np.shape(weights)}")
+    c = check_real(bias, "bias")
+    if not np.all(np.isfinite(w)):
+        raise ValueError("weights must be finite")
+    if mode not in ("sign", "sample"):
+        raise ValueError(f"mode must be 'sign' or 'sample'; got {mode!r}")
+    rng = rng_from(seed)
+    w_block = w.reshape(b, b)
+
+    def transform(spins: np.ndarray) -> np.ndarray:
+        s = _check_lattices(spins)
+        n, L, L2 = s.shape
+        if L != L2 or L % b:
+            raise ValueError(f"spins must be square lattices with side divisible by b = {b}; got shape {s.shape}")
+        blocks = s.reshape(n, L // b, b, L // b, b).astype(np.float64)
+        x = np.einsum("nipjq,pq->nij", blocks, w_block) + c
+        if mode == "sample":
+            return np.where(rng.random(x.shape) < _sigmoid(2 * x), 1, -1).astype(np.int8)
+        coin = np.where(rng.random(x.shape) < 0.5, 1, -1)
+        return np.where(x > 0, 1, np.where(x < 0, -1, coin)).astype(np.int8)
+
+    return transform

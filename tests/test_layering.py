@@ -40,7 +40,7 @@ ALLOWED = {
     "plot": BOTTOM | ISING | SAMPLING | {"rg", "mcrg", "rbm", "vrg", "compare"},
     "profiles": BOTTOM | {"exact"},
     "sweep": BOTTOM | {"data"},
-    "learned": BOTTOM | ISING | {"compare", "data", "iterated", "mcrg", "rbm", "rg", "stats", "sweep"},
+    "learned": BOTTOM | ISING | {"compare", "data", "iterated", "mcrg", "rbm", "rg", "rsmi", "stats", "sweep"},
     "rsmi": BOTTOM | ISING | {"stats"},
     "iterated": BOTTOM | ISING | SAMPLING | {"rbm", "stats"},
     "__init__": {p.stem for p in PACKAGE.glob("*.py")} - {"__init__"},

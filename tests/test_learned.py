@@ -156,3 +156,21 @@ def test_the_maps_plug_into_mcrg_as_per_level_transforms():
     theirs = mcrg.blocked_sums(spins, 2, 2, transform=list(maps.transforms))
     for level in range(3):
         np.testing.assert_array_equal(ours.sums[level], theirs.sums[level])
+
+
+def test_rsmi_point_learns_a_filter_and_measures_it_as_a_map(tmp_path, monkeypatch):
+    monkeypatch.setenv("RGBOOK_DATA_DIR", str(tmp_path))
+    args = dict(L=12, couplings=[0.40, 0.44, 0.48], n_train=64, n_measure=64, data_seed=1, n_levels=2)
+    args |= dict(sharpness=2.0, buffer=1, stride=4, replica=0, n_replicas=2)
+    arrays, _ = learned.rsmi_point(**args, seed=3)
+    again, _ = learned.rsmi_point(**args, seed=3)
+    assert all(np.array_equal(arrays[k], again[k]) for k in arrays)
+    assert np.isclose(np.linalg.norm(arrays["weights"]), 2.0)
+    sums = learned.point_sums(arrays, "rsmi", 2)
+    assert sums.sides == (12, 6, 3)
+    assert arrays["K"].shape == (3, 3) and np.array_equal(arrays["K_start"], [0.40, 0.44, 0.48])
+    rows = learned.rsmi_rows([arrays, again], n_blocks=8)
+    assert [r.level for r in rows] == [1, 2] and all(r.locality == 1.0 for r in rows)
+    assert rows[0].y_h_seed == 0.0  # two identical runs
+    with pytest.raises(ValueError, match="replica"):
+        learned.rsmi_point(**{**args, "replica": 2}, seed=3)

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from scipy.special import logsumexp
 
-from rgkit import rsmi
-from rgkit.exact import ring_correlation
-from rgkit.states import configurations, log_boltzmann
+from rgkit import mcrg, rg, rsmi
+from rgkit.exact import KC, ising_enumeration, ring_correlation
+from rgkit.states import configurations, log_boltzmann, state_index
 
 LN2 = np.log(2.0)
 
@@ -243,3 +243,221 @@ def test_bad_input_is_refused_with_a_clear_message():
         rsmi.optimal_filter(rsmi.ring_block_environment(None, 0.5, 5, 0))
     with pytest.raises(ValueError, match="2\\*\\*b rows"):
         rsmi.ring_information(None, 0.5, 1, np.zeros((3, 2)))
+
+
+# =========================================================================== the 2D filter
+
+
+def torus_log_probabilities(rows, cols, K):
+    """Every state of the rows × cols torus, shape (2**n, rows, cols), and its ln P, by enumeration."""
+    s = configurations(rows * cols).reshape(-1, rows, cols).astype(np.float64)
+    bonds = (s * np.roll(s, 1, axis=1)).sum(axis=(1, 2)) + (s * np.roll(s, 1, axis=2)).sum(axis=(1, 2))
+    return s, log_boltzmann(-K * bonds)
+
+
+def table_from_states(s, log_p, v_sites, e_sites):
+    """ln p(v, e) by summing ln P over the states, v and e read at the listed (row, col) sites."""
+    v = s[:, [r for r, _ in v_sites], [c for _, c in v_sites]]
+    e = s[:, [r for r, _ in e_sites], [c for _, c in e_sites]]
+    flat = state_index(v.astype(np.int8)) * 2 ** len(e_sites) + state_index(e.astype(np.int8))
+    sums = np.full(2 ** (len(v_sites) + len(e_sites)), -np.inf)
+    np.logaddexp.at(sums, flat, log_p)
+    return sums.reshape(2 ** len(v_sites), -1)
+
+
+BLOCK_SITES = [(0, 0), (0, 1), (1, 0), (1, 1)]
+
+
+def test_torus_joint_matches_enumeration_of_the_four_by_four_torus():
+    # Buffer 0: the environment is every other site (each is within one site of the block).
+    K = 0.37
+    energies, _ = ising_enumeration(4)
+    s = configurations(16).reshape(-1, 4, 4)
+    env = [(r, c) for r in range(4) for c in range(4) if (r, c) not in BLOCK_SITES]
+    expected = table_from_states(s, log_boltzmann(K * energies), BLOCK_SITES, env)
+    got = rsmi.torus_block_environment(K, rows=4, cols=4, buffer=0)
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-11)
+
+
+@pytest.mark.parametrize(
+    ("rows", "cols", "buffer", "env"),
+    [
+        # column 3 is summed between the two environment columns 2 and 4
+        (3, 5, 0, [(0, 2), (0, 4), (1, 2), (1, 4), (2, 0), (2, 1), (2, 2), (2, 4)]),
+        # columns 2 and 5 are the buffer; every row is within one site of the block
+        (3, 6, 1, [(r, c) for r in range(3) for c in (3, 4)]),
+    ],
+)
+def test_torus_joint_matches_enumeration_of_rectangular_tori(rows, cols, buffer, env):
+    K = 0.52
+    s, log_p = torus_log_probabilities(rows, cols, K)
+    expected = table_from_states(s, log_p, BLOCK_SITES, env)
+    got = rsmi.torus_block_environment(K, rows=rows, cols=cols, buffer=buffer)
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-11)
+
+
+def permuted_index(n, order):
+    """Index of each state of configurations(n) after its units are reordered by ``order``."""
+    return state_index(configurations(n)[:, order])
+
+
+def test_torus_joint_is_symmetric_under_spin_flip_and_the_torus_mirrors():
+    log_p = rsmi.torus_block_environment(0.5)
+    np.testing.assert_allclose(log_p[::-1, ::-1], log_p, rtol=1e-12)  # s -> -s reverses both indices
+    # c -> 1 - c swaps the block columns and environment columns 3 and 4; r -> 1 - r swaps the
+    # block rows and maps environment row r to 1 - r (mod 4).
+    col_v, col_e = permuted_index(4, [1, 0, 3, 2]), permuted_index(8, [1, 0, 3, 2, 5, 4, 7, 6])
+    np.testing.assert_allclose(log_p[np.ix_(col_v, col_e)], log_p, rtol=1e-12)
+    row_v, row_e = permuted_index(4, [2, 3, 0, 1]), permuted_index(8, [2, 3, 0, 1, 6, 7, 4, 5])
+    np.testing.assert_allclose(log_p[np.ix_(row_v, row_e)], log_p, rtol=1e-12)
+
+
+def test_optimal_filter_on_the_torus_at_kc_is_majority_rule_with_ties_to_one_side():
+    log_p = rsmi.torus_block_environment(KC)
+    best = rsmi.optimal_filter(log_p)
+    total = configurations(4).sum(axis=1)
+    sign = best.values[total > 0][0]
+    assert np.all(best.values[total > 0] == sign) and np.all(best.values[total < 0] == -sign)
+    assert len(set(best.values[total == 0])) == 1, "all six ties go to one side"
+    assert best.ties == 4, "f, -f and the same with the ties sent to the other side"
+    for other in (rsmi.block_spin_filter(4), rsmi.decimation_filter(4, 0)):
+        assert rsmi.mutual_information(log_p, other) < best.information
+
+
+def test_patches_cut_the_frame_beyond_the_buffer_in_sample_major_order():
+    L, block, buffer, width = 10, 2, 1, 1
+    ring = {
+        (r % L, c % L)
+        for r in range(-buffer - width, block + buffer + width)
+        for c in range(-buffer - width, block + buffer + width)
+        if not (-buffer <= r < block + buffer and -buffer <= c < block + buffer)
+    }
+    # One configuration per site, +1 there only: the +1 shows up in that site's column of E.
+    spins = -np.ones((L * L, L, L), dtype=np.int8)
+    spins[np.arange(L * L), np.arange(L * L) // L, np.arange(L * L) % L] = 1
+    V, E = rsmi.patches(spins, block=block, buffer=buffer, env_width=width)
+    P = (L // block) ** 2
+    assert V.shape == (L * L * P, 4) and E.shape == (L * L * P, len(ring)) == (L * L * P, 20)
+    first = E[::P]  # position (0, 0) of every configuration
+    seen = {(k // L, k % L) for k in range(L * L) if first[k].max() == 1}
+    assert seen == ring
+    # Sites in row-major order of their offset: the rows of the frame, (0, 2) before (0, 3).
+    order = sorted(ring)
+    for col, site in enumerate(order):
+        assert first[site[0] * L + site[1], col] == 1
+    # Row p * P + q is block position q of configuration p.
+    q = 7
+    i, j = divmod(q, L // block)
+    np.testing.assert_array_equal(V[3 * P + q], spins[3, 2 * i : 2 * i + 2, 2 * j : 2 * j + 2].ravel())
+
+
+def test_patches_of_the_small_torus_are_the_columns_of_the_exact_joint():
+    rng = np.random.default_rng(5)
+    spins = rng.choice(np.array([-1, 1], dtype=np.int8), size=(4, 4, 6))
+    V, E = rsmi.patches(spins)
+    assert V.shape == (24, 4) and E.shape == (24, 8)
+    np.testing.assert_array_equal(E[::6], spins[:, :, 3:5].reshape(4, 8))
+    np.testing.assert_array_equal(V[::6], spins[:, :2, :2].reshape(4, 4))
+    # stride 1 gives every position; the block at (3, 5) wraps around both sides
+    V1, _ = rsmi.patches(spins, stride=1)
+    np.testing.assert_array_equal(V1[23], spins[0][[3, 3, 0, 0], [5, 0, 5, 0]])
+
+
+def exact_draws(log_p, n, seed):
+    """n i.i.d. (v, e) pairs from an exact joint table."""
+    p = np.exp(log_p).ravel()
+    idx = np.random.default_rng(seed).choice(p.size, size=n, p=p / p.sum())
+    n_v, n_e = log_p.shape
+    return configurations(int(np.log2(n_v)))[idx // n_e], configurations(int(np.log2(n_e)))[idx % n_e]
+
+
+def test_held_out_bound_is_below_and_close_to_the_exact_information_of_the_learned_filter():
+    log_p = rsmi.torus_block_environment(KC)
+    V, E = exact_draws(log_p, 40000, seed=6)
+    fit = rsmi.fit_rsmi_filter(V, E, sharpness=2.0, seed=0)
+    assert fit.n_train == fit.n_test == 20000
+    assert np.linalg.norm(fit.weights) == pytest.approx(2.0, rel=1e-12)
+    exact = rsmi.mutual_information(log_p, rsmi.logistic_filter(fit.weights, fit.bias))
+    assert fit.bound_test <= exact + 3 * fit.bound_test_err
+    assert abs(fit.bound_test - exact) < 0.01
+    # and the learned filter is within a few thousandths of a nat of the best logistic filter
+    assert exact <= rsmi.fit_logistic_filter(log_p, 2.0, n_starts=0).information + 1e-12
+
+
+def test_learned_weights_at_kc_are_equal_within_their_errors():
+    # At this sharpness the exact optimum is the uniform direction (the block spin), and the
+    # torus symmetries map every block site to every other.
+    log_p = rsmi.torus_block_environment(KC)
+    np.testing.assert_allclose(rsmi.fit_logistic_filter(log_p, 2.0, n_starts=0).weights, 1.0, atol=1e-4)
+    weights = []
+    for k in range(8):
+        V, E = exact_draws(log_p, 10000, seed=10 + k)
+        weights.append(rsmi.fit_rsmi_filter(V, E, sharpness=2.0, n_starts=0, seed=k).weights)
+    weights = np.array(weights)
+    mean, err = weights.mean(axis=0), weights.std(axis=0, ddof=1) / np.sqrt(len(weights))
+    assert np.all(np.abs(mean - 1.0) < 4 * err)
+
+
+def test_fit_is_a_function_of_the_data_and_the_seed():
+    V, E = exact_draws(rsmi.torus_block_environment(0.3), 2000, seed=7)
+    a = rsmi.fit_rsmi_filter(V, E, sharpness=1.5, n_starts=2, seed=3)
+    b = rsmi.fit_rsmi_filter(V, E, sharpness=1.5, n_starts=2, seed=3)
+    assert a.weights.tobytes() == b.weights.tobytes() and a.bound_test == b.bound_test
+    assert a.decoder_weights.tobytes() == b.decoder_weights.tobytes()
+
+
+def test_filter_map_with_equal_weights_is_majority_rule_and_sampling_follows_the_filter():
+    rng = np.random.default_rng(8)
+    spins = rng.choice(np.array([-1, 1], dtype=np.int8), size=(400, 8, 8))
+    sums = spins.reshape(400, 4, 2, 4, 2).sum(axis=(2, 4))
+    coarse = rsmi.filter_map(np.ones(4), mode="sign", seed=0)(spins)
+    assert coarse.dtype == np.int8 and coarse.shape == (400, 4, 4)
+    np.testing.assert_array_equal(coarse[sums != 0], np.sign(sums[sums != 0]))
+    ties = coarse[sums == 0]
+    assert abs(ties.mean()) < 4 / np.sqrt(ties.size)  # fair coins
+    np.testing.assert_array_equal(coarse[sums != 0], rg.majority_rule(spins, 2, seed=0)[sums != 0])
+    # Sampling: the frequency of h = +1 for each block sum is sigma(2 (w . v + c)).
+    w, c = np.full(4, 0.3), 0.1
+    drawn = rsmi.filter_map(w, c, mode="sample", seed=1)(spins)
+    for m in (-4, -2, 0, 2, 4):
+        h = drawn[sums == m]
+        p = 1 / (1 + np.exp(-2 * (0.3 * m + c)))
+        assert abs((h == 1).mean() - p) < 4 * np.sqrt(p * (1 - p) / h.size)
+
+
+def test_filter_map_is_a_transform_for_mcrg():
+    spins = np.random.default_rng(9).choice(np.array([-1, 1], dtype=np.int8), size=(20, 12, 12))
+    sums = mcrg.blocked_sums(spins, 2, 2, transform=rsmi.filter_map([1.0, 1.1, 0.9, 1.0], seed=0))
+    assert sums.sides == (12, 6, 3)
+
+
+def test_bad_2d_input_is_refused_with_a_clear_message():
+    with pytest.raises(ValueError, match="leaves no environment"):
+        rsmi.torus_block_environment(0.4, rows=4, cols=4, buffer=1)
+    with pytest.raises(ValueError, match="at most 20 sites"):
+        rsmi.torus_block_environment(0.4, rows=6, cols=8, buffer=1)
+    with pytest.raises(TypeError, match="K must be a real number"):
+        rsmi.torus_block_environment(None)
+    with pytest.raises(ValueError, match="only -1 and 1"):
+        rsmi.patches(np.zeros((2, 4, 4), dtype=np.int8))
+    with pytest.raises(ValueError, match="shape \\(n, L, L\\)"):
+        rsmi.patches(np.ones((4, 4), dtype=np.int8))
+    with pytest.raises(ValueError, match="stride = 3 must divide"):
+        rsmi.patches(np.ones((1, 8, 8), dtype=np.int8), stride=3)
+    V, E = exact_draws(rsmi.torus_block_environment(0.4), 100, seed=0)
+    with pytest.raises(ValueError, match="one row per sample"):
+        rsmi.fit_rsmi_filter(V, E[:-1], sharpness=1.0)
+    with pytest.raises(ValueError, match="holdout must lie strictly between 0 and 1"):
+        rsmi.fit_rsmi_filter(V, E, sharpness=1.0, holdout=1.0)
+    with pytest.raises(ValueError, match="whole number of groups"):
+        rsmi.fit_rsmi_filter(V, E, sharpness=1.0, rows_per_sample=7)
+    with pytest.raises(ValueError, match="sharpness must be positive"):
+        rsmi.fit_rsmi_filter(V, E, sharpness=-1.0)
+    with pytest.raises(TypeError, match="integer array"):
+        rsmi.fit_rsmi_filter(V.astype(float), E, sharpness=1.0)
+    with pytest.raises(ValueError, match="one per block site"):
+        rsmi.filter_map(np.ones(3))
+    with pytest.raises(ValueError, match="mode must be"):
+        rsmi.filter_map(np.ones(4), mode="mean")
+    with pytest.raises(ValueError, match="divisible by b = 2"):
+        rsmi.filter_map(np.ones(4))(np.ones((1, 5, 5), dtype=np.int8))
