@@ -6,12 +6,19 @@ failed requests, except the known-harmless messages listed below. Saves a full-p
 screenshot of the mapping chapter.
 
 Usage: python tools/browser_check.py HTML_DIR --screenshot PNG
+       python tools/browser_check.py --find   (print the browser it would use, or fail)
+
+The browser is the first of: the file named by ``RGBOOK_BROWSER``; Debian's
+``/usr/bin/chromium``; ``chromium``, ``chromium-browser``, ``google-chrome`` or
+``google-chrome-stable`` on the PATH; Playwright's own Chromium (``playwright install chromium``).
 """
 
 from __future__ import annotations
 
 import argparse
 import functools
+import os
+import shutil
 import sys
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -22,6 +29,8 @@ from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
+#: Browser executables looked for on the PATH, in order, after CHROMIUM.
+ON_PATH = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -87,19 +96,50 @@ def serve(directory: Path) -> ThreadingHTTPServer:
     return server
 
 
+def find_browser() -> str | None:
+    """The Chromium-like browser the check drives (see the module docstring), or None."""
+    named = os.environ.get("RGBOOK_BROWSER")
+    if named:
+        return named if Path(named).is_file() else None
+    if Path(CHROMIUM).is_file():
+        return CHROMIUM
+    for name in ON_PATH:
+        if found := shutil.which(name):
+            return found
+    try:  # Playwright's own download, if `playwright install chromium` was run
+        with sync_playwright() as p:
+            own = p.chromium.executable_path
+    except Exception:  # noqa: BLE001 (no driver, no download: not found, not an error)
+        return None
+    return own if own and Path(own).is_file() else None
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("html", type=Path)
-    parser.add_argument("--screenshot", type=Path, required=True)
+    parser.add_argument("html", type=Path, nargs="?")
+    parser.add_argument("--screenshot", type=Path)
+    parser.add_argument("--find", action="store_true", help="print the browser's path and exit")
     args = parser.parse_args()
-    if not Path(CHROMIUM).exists():
-        print(f"{CHROMIUM} is missing; install it with: sudo apt-get install -y chromium", file=sys.stderr)
+    browser_path = find_browser()
+    if args.find:
+        if browser_path is None:
+            return 1
+        print(browser_path)
+        return 0
+    if args.html is None or args.screenshot is None:
+        parser.error("HTML_DIR and --screenshot are required unless --find is given")
+    if browser_path is None:
+        print(
+            "no Chromium found; install one (sudo apt-get install -y chromium, or "
+            "playwright install chromium) or name it in RGBOOK_BROWSER",
+            file=sys.stderr,
+        )
         return 1
     server = serve(args.html)
     base = f"http://127.0.0.1:{server.server_address[1]}"
     failures: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=browser_path, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         problems: list[str] = []
         page.on(
