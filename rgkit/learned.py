@@ -523,28 +523,6 @@ def _spread(values: Sequence[float]) -> float:
     return float(np.std(v, ddof=1)) if len(v) > 1 else float("nan")
 
 
-def sweep_flows(result, name: str, *, units: str = "binary", l1: float = 2e-4, replica: int = 0):
-    """The thermometer flow of one map over the sweep's couplings, for one training variant.
-
-    Returns
-    -------
-    K_start : ndarray, shape (m,)
-        The couplings the samples were drawn at, increasing.
-    K, K_err : ndarray, shape (m, n_levels + 1)
-        Each level's effective coupling (:func:`rgkit.mcrg.effective_couplings`), NaN where a
-        level's nearest-neighbour correlation is outside (0, 1).
-    """
-    rows = [
-        (p["K"], a)
-        for p, a in zip(result.points, result.arrays, strict=True)
-        if (p["units"], p["l1"], p["replica"]) == (units, l1, replica)
-    ]
-    rows.sort(key=lambda r: r[0])
-    b = int(rows[0][1]["sides"][0] // rows[0][1]["sides"][1])
-    read = [mcrg.effective_couplings(point_sums(a, name, b), unreadable="nan") for _, a in rows]
-    return np.array([r[0] for r in rows]), np.array([r.K for r in read]), np.array([r.K_err for r in read])
-
-
 def _crossing(K_start, K, K_err, level, fit_window) -> tuple[float, float, float, float]:
     near = np.abs(K_start - exact.KC) <= fit_window
     x, y, e = K[near, level - 1], K[near, level], K_err[near, level]
