@@ -5,7 +5,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: book test sync lint clean
+.PHONY: book test sync lint clean publish
 
 $(VENV)/.book: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,11 @@ $(VENV)/.test: pyproject.toml $(VENV)/.book
 ## Build the whole book at the full profile into _build/html.
 book: $(VENV)/.book
 	$(BIN)/python tools/build_book.py --profile full
+
+## Build the book, then _build/publish: the folder to put on a static host (the HTML, and
+## under artefacts/ the cached datasets and trained networks with their SHA-256).
+publish: book
+	$(BIN)/python tools/publish.py --html _build/html --out _build/publish
 
 ## Run every test: lint, unit tests, smoke notebooks with nbval, smoke book build, browser check.
 test: $(VENV)/.test

@@ -24,6 +24,8 @@ data
     Datasets and trained models cached on disk.
 plot
     The book's figures.
+schematics
+    Schematic drawings of the networks: the RBM, the DBN stack, decimation, the mapping.
 profiles
     Named run sizes for the chapters.
 sweep
@@ -61,6 +63,7 @@ from . import (  # noqa: E402
     rbm,
     rg,
     rsmi,
+    schematics,
     states,
     stats,
     sweep,
@@ -82,6 +85,7 @@ __all__ = [
     "rbm",
     "rg",
     "rsmi",
+    "schematics",
     "states",
     "stats",
     "sweep",

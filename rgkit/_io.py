@@ -12,6 +12,7 @@ Every failure to read (missing, truncated, corrupt, foreign or newer file) is on
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -81,6 +82,47 @@ def save(path: str | Path, arrays: dict[str, np.ndarray], meta: dict[str, Any], 
         raise
 
 
+def _header(zf: zipfile.ZipFile, kind: str | None, fail) -> dict[str, Any]:
+    """The checked ``__rgkit__`` header of an open file (``fail(why)`` builds the error)."""
+    if f"{_META}.json" not in zf.namelist():
+        raise fail("not a file written by rgkit (no metadata entry)")
+    header = json.loads(zf.read(f"{_META}.json").decode())
+    if not isinstance(header, dict) or "format_version" not in header:
+        raise fail("its metadata is not rgkit's")
+    if header["format_version"] > FORMAT_VERSION:
+        raise fail(
+            f"format version {header['format_version']} is newer than this rgkit reads "
+            f"({FORMAT_VERSION}); upgrade rgkit"
+        )
+    if kind is not None and header.get("kind") != kind:
+        raise fail(f"it holds a {header.get('kind')!r}, not a {kind!r}")
+    return header
+
+
+def _read(path: str | Path, kind: str | None, with_arrays: bool) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    path = Path(path)
+
+    def fail(why: str) -> ValueError:
+        return ValueError(f"cannot read {path}: {why}")
+
+    if not path.is_file():
+        raise fail("no such file")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            header = _header(zf, kind, fail)
+            arrays = {}
+            for name in header["arrays"] if with_arrays else ():
+                with zf.open(f"{name}.npy") as entry:
+                    arrays[name] = np.lib.format.read_array(entry, allow_pickle=False)
+    except ValueError as err:
+        if str(err).startswith(f"cannot read {path}"):
+            raise
+        raise fail(f"corrupt content ({err})") from None
+    except (zipfile.BadZipFile, EOFError, KeyError, OSError, UnicodeDecodeError, TypeError) as err:
+        raise fail(f"truncated, corrupt or not an .npz file ({type(err).__name__}: {err})") from None
+    return arrays, header["meta"]
+
+
 def load(path: str | Path, *, kind: str | None = None) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """Read a file written by :func:`save`.
 
@@ -102,36 +144,46 @@ def load(path: str | Path, *, kind: str | None = None) -> tuple[dict[str, np.nda
         If the file is missing, unreadable, not written by rgkit, of another kind, of a newer
         format, or its arrays do not match its metadata.
     """
-    path = Path(path)
+    return _read(path, kind, with_arrays=True)
 
-    def fail(why: str) -> ValueError:
-        return ValueError(f"cannot read {path}: {why}")
 
-    if not path.is_file():
-        raise fail("no such file")
-    try:
-        with zipfile.ZipFile(path) as zf:
-            names = zf.namelist()
-            if f"{_META}.json" not in names:
-                raise fail("not a file written by rgkit (no metadata entry)")
-            header = json.loads(zf.read(f"{_META}.json").decode())
-            if not isinstance(header, dict) or "format_version" not in header:
-                raise fail("its metadata is not rgkit's")
-            if header["format_version"] > FORMAT_VERSION:
-                raise fail(
-                    f"format version {header['format_version']} is newer than this rgkit reads "
-                    f"({FORMAT_VERSION}); upgrade rgkit"
-                )
-            if kind is not None and header.get("kind") != kind:
-                raise fail(f"it holds a {header.get('kind')!r}, not a {kind!r}")
-            arrays = {}
-            for name in header["arrays"]:
-                with zf.open(f"{name}.npy") as entry:
-                    arrays[name] = np.lib.format.read_array(entry, allow_pickle=False)
-    except ValueError as err:
-        if str(err).startswith(f"cannot read {path}"):
-            raise
-        raise fail(f"corrupt content ({err})") from None
-    except (zipfile.BadZipFile, EOFError, KeyError, OSError, UnicodeDecodeError, TypeError) as err:
-        raise fail(f"truncated, corrupt or not an .npz file ({type(err).__name__}: {err})") from None
-    return arrays, header["meta"]
+def load_meta(path: str | Path, *, kind: str | None = None) -> dict[str, Any]:
+    """The metadata of a file written by :func:`save`, without reading its arrays.
+
+    Parameters
+    ----------
+    path : path
+    kind : str, optional
+        If given, the file must hold this kind of content.
+
+    Returns
+    -------
+    meta : dict
+        The metadata given to :func:`save`.
+
+    Raises
+    ------
+    ValueError
+        As :func:`load`, except that the arrays are not checked.
+    """
+    return _read(path, kind, with_arrays=False)[1]
+
+
+def file_sha256(path: str | Path) -> tuple[str, int]:
+    """SHA-256 (hex) and size in bytes of a file, read in blocks so a large file costs no memory.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.NamedTemporaryFile() as f:
+    ...     _ = f.write(b"abc"); f.flush()
+    ...     digest, size = file_sha256(f.name)
+    >>> digest[:16], size
+    ('ba7816bf8f01cfea', 3)
+    """
+    digest, size = hashlib.sha256(), 0
+    with open(path, "rb") as f:
+        while block := f.read(1 << 20):
+            digest.update(block)
+            size += len(block)
+    return digest.hexdigest(), size

@@ -333,7 +333,8 @@ def pair_share(W: np.ndarray) -> PairShare:
 
     Examples
     --------
-    >>> pair_share(np.array([[0.0, 1.0], [2.0, 1.0], [2.0, 0.0]])).first_site
+    >>> W = np.array([[0.0, 1.0], [2.0, 1.0], [2.0, 0.0]])
+    >>> pair_share(W).first_site
     array([1, 0])
     """
     w = np.asarray(W, dtype=np.float64)
@@ -368,7 +369,10 @@ def uniform_rms_radius(L: int) -> float:
 
     Examples
     --------
-    >>> round(uniform_rms_radius(16), 4)  # sqrt(2 * 21.5): mean squared offset 21.5 per axis
+    On the 16×16 torus the mean squared offset is 21.5 per axis, so the radius is
+    :math:`\\sqrt{2 \\cdot 21.5}`:
+
+    >>> round(uniform_rms_radius(16), 4)
     6.5574
     """
     L = check_int(L, "L", minimum=1)
@@ -903,7 +907,8 @@ def ring_gauge(fields: np.ndarray, *, local_share: float = 0.8) -> RingGauge:
 
     Examples
     --------
-    >>> g = ring_gauge(np.array([[0.0, 0.0, -2.0, 0.1], [1.0, 0.0, 0.0, 0.0]]))
+    >>> fields = np.array([[0.0, 0.0, -2.0, 0.1], [1.0, 0.0, 0.0, 0.0]])
+    >>> g = ring_gauge(fields)
     >>> g.order.tolist(), g.sign.tolist(), g.n_clean
     ([1, 0], [-1, 1], 2)
     """
@@ -1071,7 +1076,8 @@ def decimation_couplings(K: float, ratios: object) -> np.ndarray:
     Examples
     --------
     >>> from rgkit.rg import decimation_flow
-    >>> bool(np.allclose(decimation_couplings(0.8, [2, 2]), decimation_flow(0.8, 2)))
+    >>> couplings = decimation_couplings(0.8, [2, 2])
+    >>> bool(np.allclose(couplings, decimation_flow(0.8, 2)))
     True
     """
     K = check_real(K, "K")
@@ -1356,9 +1362,13 @@ def ring_flow_point(
 
     Examples
     --------
-    >>> arrays, info = ring_flow_point(6, 0.8, [3, 2], epochs=2, n_samples=200, seed=0, batch_size=50)
-    >>> arrays["posterior"].shape, arrays["spacing"].tolist(), info["layer_sizes"]
-    ((3,), [1.0, 2.0, 3.0], [6, 3, 2])
+    >>> arrays, info = ring_flow_point(
+    ...     6, 0.8, [3, 2], epochs=2, n_samples=200, seed=0, batch_size=50
+    ... )
+    >>> arrays["posterior"].shape, arrays["spacing"].tolist()
+    ((3,), [1.0, 2.0, 3.0])
+    >>> info["layer_sizes"]
+    [6, 3, 2]
     """
     N = check_int(N, "N", minimum=3, maximum=16)
     K = check_real(K, "K")

@@ -11,33 +11,53 @@ The cache directory is ``$RGBOOK_DATA_DIR`` if set (``~`` is expanded); otherwis
 in the book's repository when run from inside it (found by its ``_toc.yml``), else
 ``~/.cache/rgkit``. It is checked to be writable *before* anything is generated; if it is not,
 the result is generated, returned uncached, and a warning says why.
+
+When an entry is missing and ``$RGBOOK_ARTEFACTS_URL`` names a published book's artefacts
+(``https://.../artefacts``, or ``file://``; ``tools/publish.py`` makes that folder), the entry is
+fetched before anything is computed: the folder's ``manifest.json`` (read once per process) gives
+each entry's SHA-256 and size, and a file that does not match them, or does not load as the entry
+asked for, is discarded. Any failure is one warning (:class:`FetchWarning`) and the entry is
+computed as without the variable.
 """
 
 from __future__ import annotations
 
 import ast
 import hashlib
+import http.client
 import inspect
 import json
 import os
 import platform
+import re
 import tempfile
+import threading
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 import warnings
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from contextlib import nullcontext
+from dataclasses import asdict, dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from . import __version__, _io, mc, mcrg, rg
+from . import __version__, _io, _progress, mc, mcrg, rg
 from ._validate import check_choice, check_int, check_real, check_units
 from .rbm import DBN
 
 ENV_VAR = "RGBOOK_DATA_DIR"
+#: The environment variable naming where a published book's artefacts are (its address + ``/artefacts``).
+ARTEFACTS_ENV_VAR = "RGBOOK_ARTEFACTS_URL"
+#: The file in that folder that lists every entry with its SHA-256 and size.
+MANIFEST = "manifest.json"
+#: Version of the manifest's layout; a newer one is refused.
+MANIFEST_FORMAT = 1
 _PACKAGE = Path(__file__).resolve().parent
 
 
@@ -143,6 +163,8 @@ class CacheEntry:
     from_cache: bool
     #: The file, or None when the cache directory was not writable.
     path: Path | None
+    #: Whether this call downloaded the file from ``$RGBOOK_ARTEFACTS_URL``.
+    fetched: bool = False
 
 
 def _check_name(name: object) -> str:
@@ -159,7 +181,11 @@ def cached(
     modules,
     directory: str | Path | None = None,
 ) -> tuple[dict[str, np.ndarray], CacheEntry]:
-    """Load an entry from the cache, or generate and store it.
+    """Load an entry from the cache, or fetch it from the published book, or generate it; store it.
+
+    On a miss, when ``$RGBOOK_ARTEFACTS_URL`` is set, the entry is downloaded from there if the
+    published manifest lists it and its SHA-256 and size match (see the module's notes);
+    ``generate`` runs only when that does not give the entry.
 
     Parameters
     ----------
@@ -186,6 +212,16 @@ def cached(
     TypeError
         If ``params`` or the generator's ``info`` are not JSON-serialisable, or an array is an
         object array (checked before anything is written).
+
+    Warns
+    -----
+    FetchWarning
+        When the published artefacts cannot be used (no manifest, no network, a file whose
+        hash or size differs from the manifest's, or that does not load): once per process for
+        the manifest, once per entry otherwise; the entry is then generated.
+    UserWarning
+        When the cache file is unreadable (it is regenerated) or the folder is not writable
+        (the result is returned uncached).
     """
     name = _check_name(name)
     if not isinstance(params, dict):
@@ -201,15 +237,34 @@ def cached(
     ).hexdigest()[:20]
     folder = Path(directory).expanduser() if directory is not None else cache_dir()
     path = folder / f"{name}-{key}.npz"
+
+    def read(file: Path) -> tuple[dict[str, np.ndarray], CacheEntry]:
+        arrays, meta = _io.load(file, kind="cache-entry")
+        if meta.get("key") != key or meta.get("params") != canonical:
+            raise ValueError(f"cannot read {file}: its metadata does not match the requested parameters")
+        return arrays, CacheEntry(name, key, canonical, meta["info"], closure, True, file)
+
     if path.exists():
         try:
-            arrays, meta = _io.load(path, kind="cache-entry")
-            if meta.get("key") != key or meta.get("params") != canonical:
-                raise ValueError(f"cannot read {path}: its metadata does not match the requested parameters")
-            return arrays, CacheEntry(name, key, canonical, meta["info"], closure, True, path)
+            return read(path)
         except ValueError as err:
             warnings.warn(f"{err}; regenerating it", stacklevel=2)
     problem = _writable(folder)
+    base = artefacts_url()
+    if base is not None:
+        # Without a writable cache the file is still worth fetching: it is read from a
+        # temporary folder and the entry returned uncached.
+        with tempfile.TemporaryDirectory() if problem else nullcontext(folder) as into:
+            fetched = _fetch(base, path.name, Path(into))
+            if fetched is not None:
+                try:
+                    arrays, entry = read(fetched)
+                    if problem:
+                        warnings.warn(f"{problem}: returning {name!r} without caching it", stacklevel=2)
+                    return arrays, replace(entry, path=None if problem else fetched, fetched=True)
+                except ValueError as err:
+                    fetched.unlink(missing_ok=True)
+                    _warn(f"{err} (fetched from {base}); computing it here")
     arrays, info = generate()
     if not isinstance(arrays, dict) or not isinstance(info, dict):
         raise TypeError("generate must return (dict of arrays, dict of info)")
@@ -233,6 +288,154 @@ def cached(
         return arrays, CacheEntry(name, key, canonical, info, closure, False, None)
     _io.save(path, arrays, meta, kind="cache-entry")
     return arrays, CacheEntry(name, key, canonical, info, closure, False, path)
+
+
+# ----------------------------------------------------------------------------- published artefacts
+class FetchWarning(UserWarning):
+    """A published artefact could not be used; the entry is computed instead."""
+
+
+def artefacts_url() -> str | None:
+    """``$RGBOOK_ARTEFACTS_URL`` without its trailing slash, or None when it is unset or empty."""
+    url = os.environ.get(ARTEFACTS_ENV_VAR, "").strip().rstrip("/")
+    return url or None
+
+
+class _FetchError(Exception):
+    """Why a published file cannot be used (turned into one :class:`FetchWarning`)."""
+
+
+_FETCH_TIMEOUT = 30.0  # seconds without a byte before a download is given up
+_MANIFEST_MAX_BYTES = 16 << 20
+_SHOW_BAR_FROM = 8 << 20  # a bar for a download this large; smaller ones finish before it draws
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_manifests: dict[str, dict[str, dict] | None] = {}
+_manifests_lock = threading.Lock()
+
+
+def _warn(message: str) -> None:
+    # Attributed to the caller of the public function, not to this module's lines.
+    warnings.warn(message, FetchWarning, stacklevel=4)
+
+
+def _open(url: str):
+    scheme = urllib.parse.urlsplit(url).scheme
+    if scheme not in ("https", "http", "file"):
+        raise _FetchError(f"{ARTEFACTS_ENV_VAR} must be an https://, http:// or file:// address, not {scheme!r}")
+    return urllib.request.urlopen(url, timeout=_FETCH_TIMEOUT)
+
+
+def _read_manifest(base: str) -> dict[str, dict]:
+    """The checked ``entries`` table of ``base/manifest.json``."""
+    with _open(f"{base}/{MANIFEST}") as response:
+        text = response.read(_MANIFEST_MAX_BYTES + 1)
+    if len(text) > _MANIFEST_MAX_BYTES:
+        raise _FetchError(f"its {MANIFEST} is larger than {_MANIFEST_MAX_BYTES} bytes")
+    try:
+        manifest = json.loads(text)
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise _FetchError(f"its {MANIFEST} is not JSON ({err})") from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("entries"), dict):
+        raise _FetchError(f"its {MANIFEST} has no 'entries' table")
+    if not isinstance(manifest.get("format"), int) or manifest["format"] > MANIFEST_FORMAT:
+        raise _FetchError(f"its {MANIFEST} has format {manifest.get('format')!r}; this rgkit reads {MANIFEST_FORMAT}")
+    entries = {}
+    for file, record in manifest["entries"].items():
+        ok = isinstance(record, dict) and isinstance(record.get("sha256"), str) and _SHA256.fullmatch(record["sha256"])
+        if not ok or not isinstance(record.get("size"), int) or isinstance(record["size"], bool) or record["size"] < 0:
+            raise _FetchError(f"its {MANIFEST} lists {file!r} without a valid sha256 and size")
+        entries[file] = record
+    return entries
+
+
+def _published(base: str) -> dict[str, dict] | None:
+    """The manifest at ``base``, read at the first call of the process; None (after one warning) if unusable."""
+    with _manifests_lock:
+        if base not in _manifests:
+            try:
+                _manifests[base] = _read_manifest(base)
+            except (_FetchError, OSError, ValueError, http.client.HTTPException) as err:
+                _manifests[base] = None
+                _warn(f"cannot use the published artefacts at {base} ({_reason(err)}); computing entries here")
+        return _manifests[base]
+
+
+def _reason(err: BaseException) -> str:
+    if isinstance(err, urllib.error.HTTPError):
+        return f"HTTP {err.code} {err.reason}"
+    if isinstance(err, urllib.error.URLError):
+        return str(err.reason)
+    return str(err) or type(err).__name__
+
+
+def _fetch(base: str, file: str, folder: Path) -> Path | None:
+    """Download ``base/file`` into ``folder`` if the manifest lists it and it matches; else None.
+
+    The bytes go to a temporary file that is renamed into place only after its size and
+    SHA-256 match the manifest, so a failed or tampered download never becomes a cache entry.
+    """
+    published = _published(base)
+    if published is None or file not in published:
+        return None
+    size, sha256 = published[file]["size"], published[file]["sha256"]
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{file}.", suffix=".part")
+    shown = _progress.bar(None if size >= _SHOW_BAR_FROM else False, total=size, desc=f"fetching {file}", unit="B")
+    try:
+        digest, got = hashlib.sha256(), 0
+        with os.fdopen(fd, "wb") as out, _open(f"{base}/{urllib.parse.quote(file)}") as response:
+            while block := response.read(1 << 20):
+                got += len(block)
+                if got > size:
+                    raise _FetchError(f"it is larger than the {size} bytes the manifest gives")
+                digest.update(block)
+                out.write(block)
+                shown.update(len(block))
+            if got != size:
+                raise _FetchError(f"it has {got} bytes, the manifest gives {size}")
+            if digest.hexdigest() != sha256:
+                raise _FetchError("its SHA-256 differs from the manifest's")
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, folder / file)
+    except (_FetchError, OSError, ValueError, http.client.HTTPException) as err:
+        Path(tmp).unlink(missing_ok=True)
+        _warn(f"cannot use {file} from {base} ({_reason(err)}); computing it here")
+        return None
+    finally:
+        shown.close()
+    return folder / file
+
+
+def current_entries(directory: str | Path | None = None) -> list[Path]:
+    """The cache files that :func:`cached` can still return: those whose key covers today's source.
+
+    An entry is current when the source of the rgkit modules it was keyed by still hashes to
+    the value it recorded; entries left behind by an edit of those modules can never be asked
+    for again. (An entry of a product whose parameters no chapter asks for any more is current
+    all the same: the cache does not know what the chapters ask for.)
+
+    Parameters
+    ----------
+    directory : path, optional
+        The cache folder; by default :func:`cache_dir`.
+
+    Returns
+    -------
+    list of Path
+        Sorted by file name; files that are not cache entries, or do not read, are left out.
+    """
+    folder = Path(directory).expanduser() if directory is not None else cache_dir()
+    found = []
+    for path in sorted(folder.glob("*.npz")):
+        try:
+            meta = _io.load_meta(path, kind="cache-entry")
+            modules = meta["modules"]
+            current = path.name == f"{meta['name']}-{meta['key']}.npz" and source_hash(modules) == meta["source_hash"]
+        except (ValueError, KeyError, TypeError):
+            continue  # not an entry, unreadable, or keyed by a module that no longer exists
+        if current:
+            found.append(path)
+    return found
 
 
 # ----------------------------------------------------------------------------- products

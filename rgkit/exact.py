@@ -128,9 +128,14 @@ def _sech(x: float) -> float:
 def onsager_log_partition(K: float) -> float:
     """:math:`\\lim_{N\\to\\infty} \\ln Z / N` of the square-lattice Ising model (Onsager).
 
-    .. math:: \\frac{\\ln Z}{N} = \\ln(2\\cosh 2K) + \\frac1\\pi \\int_0^{\\pi/2}
-              \\ln\\Big[\\tfrac12\\big(1 + \\sqrt{1 - \\kappa^2 \\sin^2\\theta}\\big)\\Big] d\\theta,
-              \\qquad \\kappa = \\frac{2\\sinh 2K}{\\cosh^2 2K}.
+    .. math::
+
+        \\begin{aligned}
+        \\frac{\\ln Z}{N} &= \\ln(2\\cosh 2K) \\\\
+        &\\quad + \\frac1\\pi \\int_0^{\\pi/2}
+            \\ln\\Big[\\tfrac12\\big(1 + \\sqrt{1 - \\kappa^2 \\sin^2\\theta}\\big)\\Big] d\\theta, \\\\
+        \\kappa &= \\frac{2\\sinh 2K}{\\cosh^2 2K}.
+        \\end{aligned}
 
     Finite and accurate to a few ulps for every K > 0: :math:`\\ln(2\\cosh 2K) = 2K + \\ln(1 + e^{-4K})`,
     :math:`\\kappa = 2\\tanh 2K\\,\\mathrm{sech}\\,2K` and the integrand as

@@ -66,9 +66,13 @@ def magnetization(spins: np.ndarray, *, dim: int | None = None) -> np.ndarray:
 def second_moment_correlation_length(spins: np.ndarray, *, dim: int | None = None) -> float:
     r"""Second-moment correlation length of a batch of configurations (disordered phase).
 
-    .. math:: \xi_2 = \frac{1}{2\sin(\pi/L)} \sqrt{\frac{\chi}{F} - 1},
-              \quad \chi = \frac{\langle |\tilde M(0)|^2\rangle}{N},
-              \quad F = \frac{\langle |\tilde M(k_{min})|^2\rangle}{N},
+    .. math::
+
+        \begin{aligned}
+        \xi_2 &= \frac{1}{2\sin(\pi/L)} \sqrt{\frac{\chi}{F} - 1}, \\
+        \chi &= \frac{\langle |\tilde M(0)|^2\rangle}{N}, \qquad
+        F = \frac{\langle |\tilde M(k_{min})|^2\rangle}{N},
+        \end{aligned}
 
     with :math:`\tilde M(k) = \sum_x s_x e^{i k \cdot x}` and :math:`k_{min} = 2\pi/L` (averaged
     over the two lattice directions). It is the length that the book compares with block sizes;

@@ -142,7 +142,8 @@ def nn_coupling(L: int, correlation: float, correlation_err: float = 0.0) -> tup
     Examples
     --------
     >>> K, _ = nn_coupling(10, exact.torus_nn_correlation(10, 0.3))
-    >>> round(K, 10), round(nn_coupling(10, -exact.torus_nn_correlation(10, 0.3))[0], 10)
+    >>> K_anti, _ = nn_coupling(10, -exact.torus_nn_correlation(10, 0.3))
+    >>> round(K, 10), round(K_anti, 10)
     (0.3, -0.3)
     """
     L = check_int(L, "L", minimum=2, maximum=4096)
@@ -481,23 +482,31 @@ def flow_figure(
 
     if not flows or set(flows) != set(data_K):
         raise ValueError("flows and data_K must name the same, non-empty set of training sets")
-    fig, axes = plt.subplots(1, len(flows), figsize=(3.2 * len(flows), 3.4), sharey=True, squeeze=False)
-    for ax, (name, (K, K_err)) in zip(axes[0], flows.items(), strict=True):
+    # Two panels a row and one legend below, so the figure fits the book's column (the
+    # book's style lays it out with constrained layout; no tight_layout on top of it).
+    n_cols = min(2, len(flows))
+    n_rows = -(-len(flows) // n_cols)
+    fig, axes = plt.subplots(n_rows, n_cols, figsize=(7.0, 2.9 * n_rows + 0.6), sharey=True, squeeze=False)
+    for ax, (name, (K, K_err)) in zip(axes.flat, flows.items(), strict=False):
         k, e = np.asarray(K, dtype=np.float64), np.asarray(K_err, dtype=np.float64)
         if k.ndim != 2 or e.shape != k.shape:
             raise ValueError(f"the flows of {name!r} must be two arrays of one shape (n_starts, n_steps + 1)")
         steps = np.arange(k.shape[1])
-        for row, colour in zip(k, plt.get_cmap("viridis")(np.linspace(0.0, 0.9, len(k))), strict=True):
+        colours = plt.get_cmap("viridis")(np.linspace(0.0, 0.9, len(k)))
+        for row, err, colour in zip(k, e, colours, strict=True):
             ax.plot(steps, row, color=colour, lw=1.2)
-        for row, err, colour in zip(k, e, plt.get_cmap("viridis")(np.linspace(0.0, 0.9, len(k))), strict=True):
             ax.fill_between(steps, row - err, row + err, color=colour, alpha=0.25, lw=0)
         ax.axhline(K_c, color="k", ls="--", lw=1, label="$K_c$")
         ax.axhline(data_K[name], color="tab:orange", ls=":", lw=2, label="training data")
         ax.set_title(name)
         ax.set_xlabel("reconstruction step $t$")
-    axes[0, 0].set_ylabel("effective coupling $K_t$")
-    axes[0, 0].legend(fontsize=8, loc="upper right")
-    fig.tight_layout()
+        ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
+    for ax in axes.flat[len(flows) :]:
+        ax.set_visible(False)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("effective coupling $K_t$")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=len(labels))
     return fig
 
 

@@ -8,10 +8,12 @@ directly and once through the chain rule gives
 
 .. math::
 
-    B_{\\alpha\\beta} = \\sum_\\gamma A_{\\alpha\\gamma}\\, T_{\\gamma\\beta},\\qquad
-    A_{\\alpha\\gamma} = \\langle S_\\alpha^{(n)} S_\\gamma^{(n)} \\rangle_c,\\quad
-    B_{\\alpha\\beta} = \\langle S_\\alpha^{(n)} S_\\beta^{(n-1)} \\rangle_c,\\quad
-    T_{\\gamma\\beta} = \\frac{\\partial K_\\gamma^{(n)}}{\\partial K_\\beta^{(n-1)}},
+    \\begin{aligned}
+    B_{\\alpha\\beta} &= \\sum_\\gamma A_{\\alpha\\gamma}\\, T_{\\gamma\\beta}, \\\\
+    A_{\\alpha\\gamma} &= \\langle S_\\alpha^{(n)} S_\\gamma^{(n)} \\rangle_c, \\qquad
+    B_{\\alpha\\beta} = \\langle S_\\alpha^{(n)} S_\\beta^{(n-1)} \\rangle_c, \\\\
+    T_{\\gamma\\beta} &= \\frac{\\partial K_\\gamma^{(n)}}{\\partial K_\\beta^{(n-1)}},
+    \\end{aligned}
 
 so :math:`T = A^{-1} B` is measured from connected correlations alone. Its eigenvalues are
 :math:`\\lambda = b^{y}`; even operators (products of an even number of spins) give the
@@ -232,7 +234,8 @@ def operator_sums(spins: np.ndarray, operators: Sequence[str] | None = None) -> 
 
     Examples
     --------
-    >>> operator_sums(np.ones((1, 4, 4), dtype=np.int8), ["nn", "plaquette", "magnetization"])
+    >>> spins = np.ones((1, 4, 4), dtype=np.int8)
+    >>> operator_sums(spins, ["nn", "plaquette", "magnetization"])
     array([[32., 16., 16.]])
     """
     s = check_spins(spins, dim=2).astype(np.int8, copy=False)
@@ -293,11 +296,12 @@ def mcrg_matrix(fine: np.ndarray, coarse: np.ndarray, *, weights: np.ndarray | N
 
     .. math::
 
-        A_{\\alpha\\gamma} = \\langle S'_\\alpha S'_\\gamma\\rangle
-            - \\langle S'_\\alpha\\rangle\\langle S'_\\gamma\\rangle,
-        \\qquad
-        B_{\\alpha\\beta} = \\langle S'_\\alpha S_\\beta\\rangle
+        \\begin{aligned}
+        A_{\\alpha\\gamma} &= \\langle S'_\\alpha S'_\\gamma\\rangle
+            - \\langle S'_\\alpha\\rangle\\langle S'_\\gamma\\rangle, \\\\
+        B_{\\alpha\\beta} &= \\langle S'_\\alpha S_\\beta\\rangle
             - \\langle S'_\\alpha\\rangle\\langle S_\\beta\\rangle,
+        \\end{aligned}
 
     with S the fine and S' the coarse operators and averages weighted by ``weights``. Then
     :math:`T_{\\gamma\\beta} = \\partial K'_\\gamma / \\partial K_\\beta`: row γ is a coarse
@@ -855,8 +859,10 @@ def max_levels(L: int, b: int, *, min_side: int = 3) -> int:
 
     Examples
     --------
-    >>> max_levels(128, 2), max_levels(162, 3), max_levels(64, 2, min_side=8)
-    (5, 3, 3)
+    >>> max_levels(128, 2), max_levels(162, 3)
+    (5, 3)
+    >>> max_levels(64, 2, min_side=8)
+    3
     """
     b = check_int(b, "b", minimum=2)
     min_side = check_int(min_side, "min_side", minimum=1)

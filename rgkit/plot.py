@@ -1,18 +1,23 @@
 """The book's figures and tables: functions that draw what they are given.
 
 Conventions: opaque white backgrounds (figures stay readable in the theme's dark mode),
-spin images in plain black (+1) and white (−1), weights in a diverging map centred on zero,
-everything else in viridis. Functions return the matplotlib ``Figure`` and compute nothing
-but the layout; the numbers come from the chapter.
+spin images in plain black (+1) and white (−1), weights in a diverging map centred on zero
+with one labelled colour bar per figure, everything else in viridis. Figures are at most
+:data:`MAX_WIDTH` inches wide and their text at least :data:`SMALLEST_FONT` points, so that
+shown at the width of the text column they stay readable; unit indices get integer ticks.
+Functions return the matplotlib ``Figure`` and compute nothing but the layout; the numbers
+come from the chapter.
 """
 
 from __future__ import annotations
 
+from binascii import b2a_base64
 from collections.abc import Mapping, Sequence
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib import ticker
 
 #: Diverging map for weights, centred on zero (use with a symmetric ``vmin``/``vmax``).
 WEIGHTS_CMAP = "RdBu_r"
@@ -20,13 +25,35 @@ WEIGHTS_CMAP = "RdBu_r"
 SEQUENTIAL_CMAP = "viridis"
 #: Map for spin images, +1 black and −1 white.
 SPIN_CMAP = "gray_r"
+#: Widest figure, in inches. The book shows a figure at the width of its text column, about
+#: 7 in at 100 dpi on a desktop, so a wider figure is shrunk: at 7.5 in by 7 %, which keeps
+#: text of :data:`SMALLEST_FONT` points above 9 points.
+MAX_WIDTH = 7.5
+#: Smallest font size (points) of any text in a figure: legends, ticks, panel titles.
+SMALLEST_FONT = 10
 
 
-def use_book_style() -> None:
+def use_book_style(*, hidpi: bool = True) -> None:
     """Set matplotlib defaults for the book's figures.
 
     Figures get an opaque white background, a readable font size and the viridis colour map.
+
+    Parameters
+    ----------
+    hidpi : bool
+        When running in IPython (a notebook, or the book's build), show inline figures as PNGs
+        of twice the pixels at the same displayed width, so that they are sharp on high-density
+        screens. The PNG carries only its displayed width (half its pixel width) as metadata,
+        not its height: the page then scales the height with the width, and a figure shrunk
+        to a phone's column keeps its proportions. Outside IPython nothing more is done.
+
+    Raises
+    ------
+    TypeError
+        If ``hidpi`` is not a bool.
     """
+    if not isinstance(hidpi, bool):
+        raise TypeError(f"hidpi must be True or False; got {hidpi!r}")
     mpl.rcParams.update(
         {
             "figure.facecolor": "white",
@@ -35,11 +62,56 @@ def use_book_style() -> None:
             "savefig.transparent": False,
             "figure.dpi": 100,
             "font.size": 11,
+            "legend.fontsize": SMALLEST_FONT,
             "axes.grid": True,
             "grid.alpha": 0.3,
             "image.cmap": SEQUENTIAL_CMAP,
             "figure.constrained_layout.use": True,
         }
+    )
+    if hidpi:
+        _show_inline_figures_at_double_resolution()
+
+
+def _hidpi_png(fig) -> tuple[str, dict[str, int]] | None:
+    """A figure as a base64 PNG of twice its pixels, with its displayed width as metadata."""
+    from IPython.core.pylabtools import print_figure
+
+    png = print_figure(fig, fmt="retina", bbox_inches="tight")
+    if png is None:  # an empty figure: IPython shows nothing for it
+        return None
+    pixel_width = int.from_bytes(png[16:20], "big")  # the IHDR chunk's width field
+    return b2a_base64(png, newline=False).decode("ascii"), {"width": pixel_width // 2}
+
+
+def _show_inline_figures_at_double_resolution() -> bool:
+    """Register :func:`_hidpi_png` as the PNG formatter of figures in a running IPython.
+
+    Returns whether a shell was found.
+    """
+    try:
+        import IPython
+    except ImportError:
+        return False
+    shell = IPython.get_ipython()
+    if shell is None or not hasattr(shell, "display_formatter"):
+        return False
+    try:
+        # Importing the inline backend activates it, and activation resets the PNG formatter;
+        # it happens at the first figure unless it has happened already, so make it happen now.
+        import matplotlib_inline.backend_inline  # noqa: F401
+    except ImportError:
+        pass
+    from matplotlib.figure import Figure
+
+    shell.display_formatter.formatters["image/png"].for_type(Figure, _hidpi_png)
+    return True
+
+
+def _figure(n_rows: int = 1, n_cols: int = 1, *, width: float, height: float, **kwargs):
+    """``plt.subplots`` with constrained layout and the width capped at :data:`MAX_WIDTH`."""
+    return plt.subplots(
+        n_rows, n_cols, figsize=(min(width, MAX_WIDTH), height), layout="constrained", squeeze=False, **kwargs
     )
 
 
@@ -47,6 +119,54 @@ def _bare(ax) -> None:
     ax.set_xticks([])
     ax.set_yticks([])
     ax.grid(False)
+
+
+def _integer_ticks(*axes) -> None:
+    """Ticks only at whole numbers (steps, epochs, unit indices)."""
+    for axis in axes:
+        axis.set_major_locator(ticker.MaxNLocator(integer=True))
+
+
+def _log_ticks_at(axis, values, *, max_ticks: int = 6) -> None:
+    """On a log axis, label only (a thinned subset of) the given positive values, as plain numbers.
+
+    The default log labels crowd when the axis spans about a decade (``3×10^1 4×10^1``).
+    """
+    v = np.unique(np.asarray(values, dtype=np.float64))
+    v = v[v > 0][:: -(-v.size // max_ticks) or 1]
+    axis.set_major_locator(ticker.FixedLocator(v))
+    axis.set_major_formatter(ticker.FuncFormatter(lambda x, _: f"{x:g}"))
+    axis.set_minor_locator(ticker.NullLocator())
+
+
+def _log_labels(axis) -> None:
+    """On a log axis, label at least two ticks and never the minor ones, which crowd (``2×10^1 3×10^1``).
+
+    Call it after the data are drawn: it reads the axis limits.
+    """
+    lo, hi = axis.get_view_interval()
+    if lo > 0 and np.floor(np.log10(hi)) - np.ceil(np.log10(lo)) < 1:  # fewer than two powers of ten inside
+        axis.set_major_locator(ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
+        axis.set_major_formatter(ticker.FuncFormatter(lambda x, _: f"{x:g}"))
+    axis.set_minor_formatter(ticker.NullFormatter())
+
+
+def _weight_colorbar(fig, axes, *, vmax: float | None, label: str):
+    """One colour bar for all weight panels of a figure.
+
+    With ``vmax`` the panels share the scale [−vmax, vmax]; without it each panel has its own
+    symmetric scale and the bar reads in units of each panel's largest absolute value.
+    """
+    if vmax is None:
+        norm = mpl.colors.Normalize(-1.0, 1.0)
+        label = f"{label} / largest |{label}| of its panel"
+    else:
+        norm = mpl.colors.Normalize(-vmax, vmax)
+    mappable = mpl.cm.ScalarMappable(norm=norm, cmap=WEIGHTS_CMAP)
+    bar = fig.colorbar(mappable, ax=axes, shrink=0.8, label=label)
+    if vmax is None:
+        bar.set_ticks([-1.0, 0.0, 1.0])
+    return bar
 
 
 def spin_grid(
@@ -70,7 +190,7 @@ def spin_grid(
     vmin, vmax : float
         The values drawn white and black: −1 and 1 for spins, 0 and 1 for bits.
     panel_size : float
-        Side of one panel in inches.
+        Side of one panel in inches, reduced if the row would be wider than :data:`MAX_WIDTH`.
 
     Returns
     -------
@@ -83,7 +203,10 @@ def spin_grid(
     for name, labels, n in (("row_labels", row_labels, n_rows), ("col_labels", col_labels, n_cols)):
         if labels is not None and len(labels) != n:
             raise ValueError(f"{name} must have {n} entries; got {len(labels)}")
-    fig, axes = plt.subplots(n_rows, n_cols, figsize=(panel_size * n_cols, panel_size * n_rows), squeeze=False)
+    margin = 0.3 if row_labels is not None else 0.0  # room for the row labels, in inches
+    panel = min(panel_size, (MAX_WIDTH - margin) / n_cols)
+    top = 0.3 if col_labels is not None else 0.0
+    fig, axes = _figure(n_rows, n_cols, width=panel * n_cols + margin, height=panel * n_rows + top)
     for r, images in enumerate(rows):
         for c, image in enumerate(images):
             axes[r, c].imshow(image, cmap=SPIN_CMAP, vmin=vmin, vmax=vmax, interpolation="nearest")
@@ -104,6 +227,7 @@ def weight_grid(
     shared_scale: bool = False,
     panel_size: float = 1.6,
     colorbar: bool = True,
+    label: str = "weight",
 ):
     """Receptive fields or weight vectors as images in a diverging map centred on zero.
 
@@ -115,12 +239,16 @@ def weight_grid(
     titles : sequence of str, optional
         One per field.
     shared_scale : bool
-        One colour scale for all panels (then one colour bar); otherwise each panel is
-        scaled to its own largest absolute value.
+        One colour scale for all panels; otherwise each panel is scaled to its own largest
+        absolute value.
     panel_size : float
-        Side of one panel in inches.
+        Side of one panel in inches, reduced if the figure would be wider than
+        :data:`MAX_WIDTH`.
     colorbar : bool
-        Draw colour bars (one shared, or one per panel).
+        Draw one colour bar for the figure: in units of the weights with ``shared_scale``,
+        otherwise in units of each panel's largest absolute weight (from −1 to 1).
+    label : str
+        What the weights are, for the colour bar (e.g. ``"W / max |W| of its row"``).
 
     Returns
     -------
@@ -134,22 +262,22 @@ def weight_grid(
     if titles is not None and len(titles) != len(f):
         raise ValueError(f"titles must have {len(f)} entries; got {len(titles)}")
     n_rows = -(-len(f) // n_cols)
-    fig, axes = plt.subplots(n_rows, n_cols, figsize=(panel_size * n_cols, panel_size * n_rows), squeeze=False)
+    bar = 1.0 if colorbar else 0.0  # room for the colour bar and its label, in inches
+    panel = min(panel_size, (MAX_WIDTH - bar) / n_cols)
+    title_room = 0.3 if titles is not None else 0.0
+    fig, axes = _figure(n_rows, n_cols, width=panel * n_cols + bar, height=(panel + title_room) * n_rows)
     top = float(np.max(np.abs(f))) or 1.0
-    image = None
     for k, ax in enumerate(axes.ravel()):
         _bare(ax)
         if k >= len(f):
             ax.axis("off")
             continue
         vmax = top if shared_scale else (float(np.max(np.abs(f[k]))) or 1.0)
-        image = ax.imshow(f[k], cmap=WEIGHTS_CMAP, vmin=-vmax, vmax=vmax, interpolation="nearest")
+        ax.imshow(f[k], cmap=WEIGHTS_CMAP, vmin=-vmax, vmax=vmax, interpolation="nearest")
         if titles is not None:
-            ax.set_title(titles[k], fontsize="small")
-        if colorbar and not shared_scale:
-            fig.colorbar(image, ax=ax, shrink=0.8)
-    if colorbar and shared_scale and image is not None:
-        fig.colorbar(image, ax=axes, shrink=0.8, label="weight")
+            ax.set_title(titles[k], fontsize=SMALLEST_FONT)
+    if colorbar:
+        _weight_colorbar(fig, axes, vmax=top if shared_scale else None, label=label)
     return fig
 
 
@@ -240,7 +368,7 @@ def energy_and_specific_heat(
                 raise ValueError(f"{name}[{label!r}] must have the shape of couplings {k.shape}")
     if measured is not None and not set(measured) <= set(energy):
         raise ValueError("measured must use labels of energy")
-    fig, (ax_u, ax_c) = plt.subplots(1, 2, figsize=(9, 3.5))
+    fig, ((ax_u, ax_c),) = _figure(1, 2, width=MAX_WIDTH, height=3.4)
     lw = 1.0 if measured is not None else None
     for index, label in enumerate(energy):
         color = f"C{index}"
@@ -307,7 +435,7 @@ def autocorrelation_scaling(
             raise ValueError(f"tau[{method!r}] must have one value per size ({L.size}); got {len(values)}")
         if tau_err is not None and len(tau_err.get(method, ())) != L.size:
             raise ValueError(f"tau_err[{method!r}] must have one value per size ({L.size})")
-    fig, ax = plt.subplots(figsize=(5.5, 3.5))
+    fig, ((ax,),) = _figure(width=5.5, height=3.5)
     for (method, values), marker in zip(tau.items(), "osd^v", strict=False):
         slope, intercept = fits[method]
         err = None if tau_err is None else tau_err[method]
@@ -315,6 +443,8 @@ def autocorrelation_scaling(
         ax.plot(L, np.exp(intercept) * L**slope, "k:", lw=0.8)
     ax.set_xscale("log")
     ax.set_yscale("log")
+    _log_ticks_at(ax.xaxis, L)
+    _log_labels(ax.yaxis)
     ax.set_xlabel("lattice side L")
     ax.set_ylabel(r"$\tau_{int}$ of the energy (sweeps)")
     ax.legend()
@@ -337,12 +467,14 @@ def training_curves(curves: Mapping[str, Sequence[float]], *, ylabel: str):
     """
     if not curves:
         raise ValueError("curves must hold at least one labelled curve")
-    fig, ax = plt.subplots(figsize=(6, 3.5))
+    fig, ((ax,),) = _figure(width=6, height=3.5)
     for name, curve in curves.items():
         values = np.asarray(curve, dtype=np.float64)
         if values.ndim != 1 or values.size == 0:
             raise ValueError(f"curves[{name!r}] must be a non-empty 1-D sequence")
         ax.semilogy(np.arange(1, values.size + 1), values, label=name)
+    _integer_ticks(ax.xaxis)
+    _log_labels(ax.yaxis)
     ax.set_xlabel("epoch")
     ax.set_ylabel(ylabel)
     ax.legend()
@@ -370,11 +502,13 @@ def error_by_width(hidden_units: Sequence[int], errors: Mapping[str, Sequence[fl
         raise ValueError(f"hidden_units must be a non-empty 1-D sequence; got {hidden_units!r}")
     if not errors:
         raise ValueError("errors must hold at least one labelled line")
-    fig, ax = plt.subplots(figsize=(5.5, 3.5))
+    fig, ((ax,),) = _figure(width=5.5, height=3.5)
     for label, values in errors.items():
         if len(values) != widths.size:
             raise ValueError(f"errors[{label!r}] must have one value per width ({widths.size}); got {len(values)}")
         ax.loglog(widths, values, "o-", label=label)
+    _log_ticks_at(ax.xaxis, widths)
+    _log_labels(ax.yaxis)
     ax.set_xlabel("hidden units")
     ax.set_ylabel(ylabel)
     ax.legend()
@@ -416,8 +550,9 @@ def sampled_against_exact(
         raise ValueError(f"n_shown must be a positive integer; got {n_shown!r}")
     order = np.argsort(p)[::-1][:n_shown]
     rank = np.arange(len(order))
-    fig, ax = plt.subplots(figsize=(6.5, 3.2))
+    fig, ((ax,),) = _figure(width=6.5, height=3.2)
     ax.bar(rank, f[order], color="0.7", label=sample_label)
+    _integer_ticks(ax.xaxis)
     ax.plot(rank, p[order], "o", ms=3, label=exact_label)
     ax.set_xlabel(f"visible state (the {len(order)} most probable, by rank)")
     ax.set_ylabel("probability")
@@ -453,7 +588,7 @@ def _check_curves(x: np.ndarray, name: str, **curves: np.ndarray) -> None:
             raise ValueError(f"{key} must have the shape of {name}, {np.shape(x)}; got {np.shape(y)}")
 
 
-def generated_couplings(strengths: np.ndarray, couplings: Mapping[str, np.ndarray]):
+def generated_couplings(strengths: np.ndarray, couplings: Mapping[str, np.ndarray], *, log_panel: bool = False):
     """Couplings of a coarse Hamiltonian against the strength λ of the kernel that made it.
 
     Parameters
@@ -462,6 +597,10 @@ def generated_couplings(strengths: np.ndarray, couplings: Mapping[str, np.ndarra
         Kernel strengths λ.
     couplings : mapping from str to array of float, shape (n,)
         One curve per named coupling (at most three), dimensionless (J/k_BT).
+    log_panel : bool
+        Add a right panel with the absolute values on a logarithmic axis, where couplings
+        orders of magnitude smaller than the largest show (on the linear axis they lie flat
+        on zero); a dip in it is a change of sign. Zeros are left out.
 
     Returns
     -------
@@ -470,13 +609,23 @@ def generated_couplings(strengths: np.ndarray, couplings: Mapping[str, np.ndarra
     x = np.asarray(strengths, dtype=np.float64)
     if not 1 <= len(couplings) <= 3:
         raise ValueError(f"couplings must name one to three curves; got {len(couplings)}")
+    if not isinstance(log_panel, bool):
+        raise TypeError(f"log_panel must be True or False; got {log_panel!r}")
     _check_curves(x, "strengths", **{f"couplings[{k!r}]": v for k, v in couplings.items()})
-    fig, ax = plt.subplots(figsize=(6, 3.5))
+    fig, axes = _figure(1, 2 if log_panel else 1, width=MAX_WIDTH if log_panel else 6, height=3.5)
+    ax = axes[0, 0]
     for (name, values), style in zip(couplings.items(), ["-", "--", ":"], strict=False):
-        ax.plot(x, values, style, label=name)
+        (line,) = ax.plot(x, values, style, label=name)
+        if log_panel:
+            size = np.abs(np.asarray(values, dtype=np.float64))
+            axes[0, 1].semilogy(x, np.where(size > 0, size, np.nan), style, color=line.get_color(), label=name)
     ax.set_xlabel(r"kernel strength $\lambda$ (dimensionless)")
     ax.set_ylabel(r"coarse coupling $K'_S$")
     ax.legend()
+    if log_panel:
+        axes[0, 1].set_xlabel(r"kernel strength $\lambda$ (dimensionless)")
+        axes[0, 1].set_ylabel(r"$|K'_S|$ (log scale)")
+        _log_labels(axes[0, 1].yaxis)
     return fig
 
 
@@ -501,14 +650,14 @@ def criteria_along_family(x: np.ndarray, curves: Mapping[str, np.ndarray], best:
     if not 1 <= len(curves) <= 3 or len(best) != len(curves):
         raise ValueError(f"give one to three curves and one best value per curve; got {len(curves)} and {len(best)}")
     _check_curves(x, "x", **{f"curves[{k!r}]": v for k, v in curves.items()})
-    fig, ax = plt.subplots(figsize=(6.5, 3.6))
+    fig, ((ax,),) = _figure(width=6.5, height=3.6)
     for (label, y), style, b in zip(curves.items(), ["-", "--", ":"], best, strict=False):
         (line,) = ax.plot(x, y, style, label=label)
         ax.axvline(b, color=line.get_color(), lw=0.8, ls=style)
     ax.axhline(0.0, color="grey", lw=0.5)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("nats")
-    ax.legend(fontsize=9)
+    ax.legend()
     return fig
 
 
@@ -532,7 +681,7 @@ def bound_along_strength(
     """
     x = np.asarray(strengths, dtype=np.float64)
     _check_curves(x, "strengths", gap=gap, truncated_coupling=truncated_coupling, exact_coupling=exact_coupling)
-    fig, (ax_f, ax_k) = plt.subplots(1, 2, figsize=(9.5, 3.4))
+    fig, ((ax_f, ax_k),) = _figure(1, 2, width=MAX_WIDTH, height=3.3)
     ax_f.plot(x, gap, "-")
     ax_f.set_xlabel(r"kernel strength $\lambda$ (dimensionless)")
     ax_f.set_ylabel(r"$F^b_\lambda - F^v$ (nats)")
@@ -566,7 +715,7 @@ def coupling_flow(couplings: np.ndarray, xi: np.ndarray):
     _check_curves(k, "couplings", xi=xi)
     xi = np.asarray(xi, dtype=np.float64)
     steps = np.arange(len(k))
-    fig, (ax_k, ax_xi) = plt.subplots(1, 2, figsize=(9, 3.2))
+    fig, ((ax_k, ax_xi),) = _figure(1, 2, width=MAX_WIDTH, height=3.2)
     ax_k.plot(steps, k, "o-")
     ax_k.set_xlabel("decimation step n")
     ax_k.set_ylabel("coupling $K_n$")
@@ -574,6 +723,8 @@ def coupling_flow(couplings: np.ndarray, xi: np.ndarray):
     ax_xi.semilogy(steps, xi[0] / 2.0**steps, "k:", label=r"$\xi_0 / 2^n$")
     ax_xi.set_xlabel("decimation step n")
     ax_xi.set_ylabel("correlation length (current spacings)")
+    _integer_ticks(ax_k.xaxis, ax_xi.xaxis)
+    _log_labels(ax_xi.yaxis)
     ax_xi.legend()
     return fig
 
@@ -596,17 +747,18 @@ def kernel_limit(kappas: np.ndarray, trace_gap: np.ndarray, coarse_gap: np.ndarr
     """
     x = np.asarray(kappas, dtype=np.float64)
     _check_curves(x, "kappas", trace_gap=trace_gap, coarse_gap=coarse_gap)
-    fig, ax = plt.subplots(figsize=(5.5, 3.4))
+    fig, ((ax,),) = _figure(width=5.5, height=3.4)
     ax.semilogy(x, trace_gap, "o-", label=r"$\max_v \ln \mathrm{Tr}_h e^{T_\kappa}$")
     ax.semilogy(x, coarse_gap, "s-", label=r"spread of $H^{RG}_\kappa - H^{RG}_\infty$")
     ax.set_xlabel(r"kernel strength $\kappa$")
     ax.set_ylabel("nats")
+    _log_labels(ax.yaxis)
     ax.legend()
     return fig
 
 
 def learned_chain(kl_curves: Mapping[str, np.ndarray], learned: np.ndarray, exact: np.ndarray):
-    """KL during training (left) and learned against exact weight matrices (middle, right).
+    """KL during training (top) and learned against exact weight matrices (bottom, one colour bar).
 
     Parameters
     ----------
@@ -626,19 +778,26 @@ def learned_chain(kl_curves: Mapping[str, np.ndarray], learned: np.ndarray, exac
         raise ValueError(f"learned and exact must be 2-D of one shape; got {learned.shape} and {exact.shape}")
     if not kl_curves:
         raise ValueError("kl_curves must hold at least one curve")
-    fig, (ax_kl, ax_w, ax_e) = plt.subplots(1, 3, figsize=(11, 3.3), width_ratios=[1.4, 1, 1])
+    fig = plt.figure(figsize=(MAX_WIDTH, 6.2), layout="constrained")
+    grid = fig.add_gridspec(2, 2, height_ratios=[1, 1.35])
+    ax_kl = fig.add_subplot(grid[0, :])
+    ax_w, ax_e = fig.add_subplot(grid[1, 0]), fig.add_subplot(grid[1, 1])
     for label, curve in kl_curves.items():
         ax_kl.semilogy(curve, label=label)
     ax_kl.set_xlabel("epoch")
     ax_kl.set_ylabel("KL (nats)")
+    _integer_ticks(ax_kl.xaxis)
+    _log_labels(ax_kl.yaxis)
     ax_kl.legend()
     vmax = max(np.abs(learned).max(), np.abs(exact).max()) or 1.0
     for ax, w, title in [(ax_w, learned, "learned"), (ax_e, exact, "construction 3")]:
         ax.imshow(w, cmap=WEIGHTS_CMAP, vmin=-vmax, vmax=vmax)
-        ax.set_title(title)
-        ax.set_xlabel("hidden unit")
-        ax.set_ylabel("visible site")
+        ax.set_title(title, fontsize="medium")
+        ax.set_xlabel("hidden unit $j$")
+        ax.set_ylabel("visible site $i$")
+        _integer_ticks(ax.xaxis, ax.yaxis)
         ax.grid(False)
+    _weight_colorbar(fig, [ax_w, ax_e], vmax=vmax, label="weight $W_{ij}$")
     return fig
 
 
@@ -651,6 +810,8 @@ def kernel_family(
     decimation_nearest: float,
 ):
     """What a family of block kernels generates, one curve per member, against decimation.
+
+    Three panels in a 2 × 2 grid; the fourth holds the legend.
 
     Parameters
     ----------
@@ -681,7 +842,8 @@ def kernel_family(
             )
     if not labels:
         raise ValueError("labels must name at least one curve")
-    fig, axes = plt.subplots(1, 3, figsize=(12, 3.4))
+    fig, grid = _figure(2, 2, width=MAX_WIDTH, height=6.0)
+    axes = [grid[0, 0], grid[0, 1], grid[1, 0]]
     styles = ["o-", "s-", "^-", "v-", "d-", "x-"]
     for row, label in enumerate(labels):
         for ax, a in zip(axes, arrays, strict=True):
@@ -692,16 +854,19 @@ def kernel_family(
                 ms=3,
                 label=label,
             )
-    axes[0].axhline(decimation_nearest, color="k", ls="--", lw=1, label="decimation: K'")
+    axes[0].axhline(decimation_nearest, color="k", ls="--", lw=1, label="decimation: $K'$")
     for ax, ylabel in zip(
         axes, ["nearest-neighbour coupling", "largest other coupling", "KL to the NN truncation (nats)"], strict=True
     ):
         ax.set_xscale("log")
         ax.set_xlabel(r"kernel strength $\lambda$")
         ax.set_ylabel(ylabel)
+        _log_labels(ax.xaxis)
     axes[1].set_yscale("log")
     axes[2].set_yscale("log")
-    axes[0].legend(fontsize=8)
+    # The fourth cell holds the one legend of all three panels.
+    grid[1, 1].axis("off")
+    grid[1, 1].legend(*axes[0].get_legend_handles_labels(), loc="center")
     return fig
 
 
@@ -709,11 +874,14 @@ def kernel_family(
 # (figures of book/mehta_schwab.md go here)
 
 
-def strongest_fields(fields: Sequence[np.ndarray], *, n_per_layer: int = 4, panel_size: float = 1.75):
+def strongest_fields(
+    fields: Sequence[np.ndarray], *, n_per_layer: int = 4, panel_size: float = 1.75, colorbar: bool = True
+):
     """The receptive fields of the strongest units of each layer, one row per layer.
 
     "Strongest" means the largest single absolute weight in the field; each panel has its own
-    symmetric scale on the diverging map, as in Mehta and Schwab's Figure 3.
+    symmetric scale on the diverging map, as in Mehta and Schwab's Figure 3, and is titled
+    with the unit's index.
 
     Parameters
     ----------
@@ -722,7 +890,10 @@ def strongest_fields(fields: Sequence[np.ndarray], *, n_per_layer: int = 4, pane
     n_per_layer : int
         Units shown per layer (fewer if a layer is narrower).
     panel_size : float
-        Side of one panel in inches.
+        Side of one panel in inches, reduced if the figure would be wider than
+        :data:`MAX_WIDTH`.
+    colorbar : bool
+        Draw one colour bar, in units of each panel's largest absolute weight.
 
     Returns
     -------
@@ -733,8 +904,11 @@ def strongest_fields(fields: Sequence[np.ndarray], *, n_per_layer: int = 4, pane
         raise ValueError("fields must be a non-empty sequence of arrays of shape (n_units, h, w)")
     if isinstance(n_per_layer, bool) or not isinstance(n_per_layer, int) or n_per_layer < 1:
         raise ValueError(f"n_per_layer must be a positive integer; got {n_per_layer!r}")
-    shape = (len(layers), n_per_layer)
-    fig, axes = plt.subplots(*shape, figsize=(panel_size * shape[1], 1.1 * panel_size * shape[0]), squeeze=False)
+    margin = 0.3 + (1.0 if colorbar else 0.0)  # row labels and colour bar, in inches
+    panel = min(panel_size, (MAX_WIDTH - margin) / n_per_layer)
+    fig, axes = _figure(
+        len(layers), n_per_layer, width=panel * n_per_layer + margin, height=(panel + 0.3) * len(layers)
+    )
     for layer, (row, f) in enumerate(zip(axes, layers, strict=True), start=1):
         strongest = np.argsort(-np.abs(f).reshape(len(f), -1).max(axis=1))[:n_per_layer]
         for k, ax in enumerate(row):
@@ -744,27 +918,36 @@ def strongest_fields(fields: Sequence[np.ndarray], *, n_per_layer: int = 4, pane
                 continue
             vmax = float(np.abs(f[strongest[k]]).max()) or 1.0
             ax.imshow(f[strongest[k]], cmap=WEIGHTS_CMAP, vmin=-vmax, vmax=vmax, interpolation="nearest")
+            ax.set_title(f"unit {strongest[k]}", fontsize=SMALLEST_FONT)
         row[0].set_ylabel(f"layer {layer}")
+    if colorbar:
+        _weight_colorbar(fig, axes, vmax=None, label="weight")
     return fig
 
 
 def reconstructions_and_samples(
     data: np.ndarray, means: np.ndarray, draws: np.ndarray, samples: np.ndarray, *, panel_size: float = 1.7
 ):
-    """Data, their reconstructed means and a draw from them, in columns; samples of the model on the right.
+    """Data, their reconstructed means and a draw from them, in columns; samples of the model apart on the right.
+
+    The two blocks are separate, each with its own title: the row labels (data, means, a
+    draw) belong to the left block only.
 
     Parameters
     ----------
     data, means, draws : arrays, shape (n, h, w)
         Bits (0/1) or means in [0, 1]: one column per example, white 0 and black 1.
     samples : array, shape (m, h, w)
-        Configurations the model generated, at most three, drawn in an extra last column.
+        Configurations the model generated, at most three, drawn in a column of their own.
     panel_size : float
-        Side of one panel in inches.
+        Side of one panel in inches, reduced if the figure would be wider than
+        :data:`MAX_WIDTH`.
 
     Returns
     -------
     matplotlib.figure.Figure
+        Its two subfigures (``fig.subfigs``) hold the reconstructions (3 × n axes) and the
+        samples (m axes).
     """
     rows = [np.asarray(x, dtype=np.float64) for x in (data, means, draws)]
     samples = np.asarray(samples, dtype=np.float64)
@@ -773,19 +956,25 @@ def reconstructions_and_samples(
     if samples.ndim != 3 or not 1 <= len(samples) <= 3 or samples.shape[1:] != rows[0].shape[1:]:
         raise ValueError(f"samples must have shape (m, h, w) with 1 ≤ m ≤ 3 and the images' h, w; got {samples.shape}")
     n = len(rows[0])
-    fig, axes = plt.subplots(3, n + 1, figsize=(panel_size * (n + 1), 1.02 * panel_size * 3), squeeze=False)
+    gap, margin = 0.4, 0.3  # between the blocks, and for the row labels, in inches
+    panel = min(panel_size, (MAX_WIDTH - gap - margin) / (n + 1))
+    fig = plt.figure(figsize=(panel * (n + 1) + gap + margin, panel * 3 + 0.5), layout="constrained")
+    left, right = fig.subfigures(1, 2, width_ratios=[panel * n + margin, panel + gap], wspace=0.02)
+    axes = left.subplots(3, n, squeeze=False)
     for r, images in enumerate(rows):
         for c, image in enumerate(images):
             axes[r, c].imshow(image, cmap=SPIN_CMAP, vmin=0, vmax=1, interpolation="nearest")
-        if r < len(samples):
-            axes[r, n].imshow(samples[r], cmap=SPIN_CMAP, vmin=0, vmax=1, interpolation="nearest")
-        else:
-            axes[r, n].axis("off")
-    for ax in axes.ravel():
-        _bare(ax)
+            _bare(axes[r, c])
     for ax, label in zip(axes[:, 0], ("data", "means", "a draw"), strict=True):
         ax.set_ylabel(label)
-    axes[0, n].set_title("DBN samples", fontsize="medium")
+    left.suptitle("data and their reconstructions", fontsize="medium")
+    for ax, sample in zip(right.subplots(3, 1, squeeze=False)[:, 0], [*samples, None, None], strict=False):
+        _bare(ax)
+        if sample is None:
+            ax.axis("off")
+        else:
+            ax.imshow(sample, cmap=SPIN_CMAP, vmin=0, vmax=1, interpolation="nearest")
+    right.suptitle("DBN samples", fontsize="medium")
     return fig
 
 
@@ -812,11 +1001,11 @@ def correlations_versus_blocks(comparison, blocks: Sequence[int]):
     curves = (comparison.g_reconstructions, comparison.g_blocks, comparison.g_hidden)
     if g_data is None or any(len(c) != len(blocks) for c in curves):
         raise ValueError(f"comparison must hold G(r) of the data and of {len(blocks)} layers (one per block side)")
-    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.6), sharey=True)
+    fig, ((left, right),) = _figure(1, 2, width=MAX_WIDTH, height=4.2, sharey=True)
     r = np.arange(len(g_data))
     for ax in (left, right):
         ax.plot(r, g_data, "k-", lw=2, label="data")
-        ax.set_xlabel("distance r (original lattice spacings)")
+        ax.set_xlabel("distance r (original spacings)")
     for layer, (g_rec, g_blk, g_hid, b) in enumerate(zip(*curves, blocks, strict=True), start=1):
         color = f"C{layer - 1}"
         left.plot(np.arange(len(g_rec)), g_rec, "-", color=color, label=f"reconstruction, layer {layer}")
@@ -825,9 +1014,13 @@ def correlations_versus_blocks(comparison, blocks: Sequence[int]):
             right.plot(b * np.arange(len(g_hid)), g_hid, "-s", ms=3, color=color, label=f"hidden layer {layer}")
     left.set_ylabel("G(r)")
     left.set_title("network against data", fontsize="medium")
-    right.set_title("hidden layers against block spins", fontsize="medium")
-    left.legend(fontsize=7)
-    right.legend(fontsize=7)
+    right.set_title("hidden layers against blocks", fontsize="medium")
+    # One legend below both panels: inside a half-width panel seven entries would hide the curves.
+    handles, labels = left.get_legend_handles_labels()
+    more = right.get_legend_handles_labels()
+    handles += more[0][1:]  # "data" once
+    labels += more[1][1:]
+    fig.legend(handles, labels, loc="outside lower center", ncols=3)
     return fig
 
 
@@ -934,7 +1127,7 @@ def flow_map(
     paths = {k: np.asarray(v, dtype=np.float64) for k, v in trajectories.items()}
     if any(v.ndim != 1 or v.size < 2 for v in paths.values()):
         raise ValueError("every trajectory must be a 1-D array of at least two couplings")
-    fig, (ax_map, ax_n) = plt.subplots(1, 2, figsize=(9.5, 3.8))
+    fig, ((ax_map, ax_n),) = _figure(1, 2, width=MAX_WIDTH, height=4.2)
     ax_map.plot(x, mapped, "k-", label=f"{name}: $K' = R(K)$")
     ax_map.plot(x, x, color="grey", ls="--", lw=1, label="$K' = K$")
     colours = plt.get_cmap(SEQUENTIAL_CMAP)(np.linspace(0.0, 0.85, len(paths)))
@@ -951,11 +1144,13 @@ def flow_map(
     ax_map.set_ylim(x.min(), x.max())
     ax_map.set_xlabel("coupling $K$ (J / $k_B T$)")
     ax_map.set_ylabel("coarse coupling $K'$")
-    ax_map.legend(fontsize=8, loc="upper left")
-    ax_n.xaxis.set_major_locator(mpl.ticker.MaxNLocator(integer=True))
+    _integer_ticks(ax_n.xaxis)
     ax_n.set_xlabel("RG step $n$")
     ax_n.set_ylabel("coupling $K_n$")
-    ax_n.legend(fontsize=8)
+    # One legend below both panels: the map crosses any corner of its panel a legend could take.
+    handles, labels = ax_map.get_legend_handles_labels()
+    more = ax_n.get_legend_handles_labels()
+    fig.legend(handles + more[0], labels + more[1], loc="outside lower center", ncols=3)
     return fig
 
 
@@ -982,7 +1177,7 @@ def mcrg_exponents(results: Mapping[str, object], *, exact: tuple[float, float] 
         if not all(hasattr(r, a) for a in ("b", "sides", "y_t", "y_t_err", "y_h", "y_h_err")):
             raise TypeError(f"results[{label!r}] must be an MCRGResult; got {type(r).__name__}")
     blocks = sorted({r.b for r in results.values()})
-    fig, axes = plt.subplots(2, len(blocks), figsize=(4.6 * len(blocks), 6.2), squeeze=False)
+    fig, axes = _figure(2, len(blocks), width=3.75 * len(blocks), height=6.6)
     markers = "osD^v<>"
     for col, b in enumerate(blocks):
         runs = [(k, r) for k, r in results.items() if r.b == b]
@@ -1002,9 +1197,10 @@ def mcrg_exponents(results: Mapping[str, object], *, exact: tuple[float, float] 
             ax.set_xscale("log", base=b)
             ax.set_xticks(sides, [str(side) for side in sides])
             ax.minorticks_off()
-            ax.set_xlabel(f"side of the coarse lattice of the map (b = {b})")
+            ax.set_xlabel(f"coarse lattice side (b = {b})")
             ax.set_ylabel(f"${name}$")
-        axes[0, col].legend(fontsize=8)
+        # Above the column, where it hides no point.
+        axes[0, col].legend(loc="lower center", bbox_to_anchor=(0.5, 1.02), ncols=2, columnspacing=1.0)
     return fig
 
 
@@ -1114,7 +1310,7 @@ def thermometer_flow(
         raise ValueError(f"errors must have the shape of couplings, {k.shape}; got {e.shape}")
     if reference_slope is not None and fit is None:
         raise ValueError("reference_slope is drawn through the crossing: give fit too")
-    fig, (ax_n, ax_map) = plt.subplots(1, 2, figsize=(10, 4))
+    fig, ((ax_n, ax_map),) = _figure(1, 2, width=MAX_WIDTH, height=4.2)
     colours = plt.get_cmap(SEQUENTIAL_CMAP)(np.linspace(0.0, 0.9, len(k)))
     levels = np.arange(k.shape[1])
     for row, colour in zip(range(len(k)), colours, strict=True):
@@ -1124,8 +1320,6 @@ def thermometer_flow(
     ax_n.set_xticks(levels)
     ax_n.set_xlabel("blocking level $n$")
     ax_n.set_ylabel("effective coupling $K^{(n)}$")
-    if reference:
-        ax_n.legend(fontsize=8)
     markers = "osD^v<>"
     for step in range(k.shape[1] - 1):
         ax_map.errorbar(
@@ -1163,7 +1357,10 @@ def thermometer_flow(
     ax_map.set_ylim(lo - 0.02 * (hi - lo), hi + 0.02 * (hi - lo))
     ax_map.set_xlabel("$K^{(n)}$")
     ax_map.set_ylabel("$K^{(n+1)}$")
-    ax_map.legend(fontsize=8)
+    # One legend below both panels: inside the half-width map panel it would hide the points.
+    handles, labels = ax_n.get_legend_handles_labels()
+    more = ax_map.get_legend_handles_labels()
+    fig.legend(handles + more[0], labels + more[1], loc="outside lower center", ncols=3)
     return fig
 
 
@@ -1185,11 +1382,11 @@ def map_flows(flows: Mapping[str, tuple[np.ndarray, np.ndarray, np.ndarray]], *,
     """
     if not flows:
         raise ValueError("flows must hold at least one map")
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.8), sharey=True)
+    fig, ((left, right),) = _figure(1, 2, width=MAX_WIDTH, height=4.0, sharey=True)
     markers = "osD^v<>"
     lo = min(float(np.nanmin(k)) for _, k, _ in flows.values())
     hi = max(float(np.nanmax(k)) for _, k, _ in flows.values())
-    for ax, level, title in ((axes[0], 1, "one step"), (axes[1], None, "last level")):
+    for ax, level, title in ((left, 1, "one step"), (right, None, "last level")):
         for i, (label, (k0, k, e)) in enumerate(flows.items()):
             n = k.shape[1] - 1 if level is None else level
             ax.errorbar(k0, k[:, n], e[:, n], fmt=markers[i % 7] + "-", ms=4, capsize=2, lw=1, label=label)
@@ -1199,8 +1396,79 @@ def map_flows(flows: Mapping[str, tuple[np.ndarray, np.ndarray, np.ndarray]], *,
             ax.axhline(reference, color="k", ls=":", lw=1)
         ax.set_xlabel("coupling of the samples $K^{(0)}$")
         ax.set_title(title, fontsize="medium")
-    axes[0].set_ylabel("effective coupling after the map")
-    axes[1].legend(fontsize=7)
+    left.set_ylabel("effective coupling after the map")
+    # One legend below both panels (the two share their entries).
+    fig.legend(*right.get_legend_handles_labels(), loc="outside lower center", ncols=3)
+    return fig
+
+
+def ring_flows(
+    flows: Mapping[float, tuple[np.ndarray, Sequence[Mapping[str, np.ndarray]]]], *, kl_tolerance: float = 0.05
+):
+    """Learned ring couplings against the decimation flow, one panel per coupling of the data, two per row.
+
+    Dots: the coupling of the aggregate posterior q a layer feeds upward, where the layer forms a
+    clean ring and q is within ``kl_tolerance`` of it; crosses where not; open squares: the
+    RBM's own hidden marginal. Seeds are offset a little left (q) and right (marginal) of
+    each layer.
+
+    Parameters
+    ----------
+    flows : mapping from float to (array of float, sequence of mappings)
+        For each coupling K_0 of the data: the decimation flow K_n, shape (n_layers + 1,), and
+        one :func:`rgkit.compare.ring_flow_point` result per training seed, with arrays
+        ``"posterior"`` and ``"marginal"`` of shape (n_layers + 1,) and ``"clean_ring"`` and
+        ``"posterior_truncation_kl"`` of shape (n_layers,).
+    kl_tolerance : float
+        Largest KL (nats) from q to its ring for a dot rather than a cross.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if not flows:
+        raise ValueError("flows must hold at least one coupling")
+    if not kl_tolerance >= 0:
+        raise ValueError(f"kl_tolerance must be non-negative; got {kl_tolerance!r}")
+    for k0, (decimation, runs) in flows.items():
+        n_levels = np.shape(decimation)[0] if np.ndim(decimation) == 1 else -1
+        for r in runs:
+            shapes = [np.shape(r[key]) for key in ("posterior", "marginal", "clean_ring", "posterior_truncation_kl")]
+            if n_levels < 2 or shapes != [(n_levels,)] * 2 + [(n_levels - 1,)] * 2:
+                raise ValueError(f"the runs at K_0 = {k0:g} do not match its decimation flow of {n_levels} levels")
+    n_rows = -(-len(flows) // 2)
+    fig, axes = _figure(n_rows, 2, width=MAX_WIDTH, height=2.9 * n_rows + 0.5, sharey=True)
+    for ax, (k0, (decimation, runs)) in zip(axes.ravel(), flows.items(), strict=False):
+        n = np.arange(len(decimation))
+        ax.plot(n, decimation, "k-", label="decimation")
+        for i, r in enumerate(runs):
+            ok = np.r_[
+                True, np.asarray(r["clean_ring"], bool) & (np.asarray(r["posterior_truncation_kl"]) <= kl_tolerance)
+            ]
+            posterior = np.asarray(r["posterior"], dtype=np.float64)
+            ax.plot(n[ok] - 0.1, posterior[ok], "o", color="C0", label="$q$, a ring" if i == 0 else None)
+            ax.plot(n[~ok] - 0.1, posterior[~ok], "x", color="C3", ms=8, label="$q$, not a ring" if i == 0 else None)
+            ax.plot(
+                n[1:] + 0.1,
+                np.asarray(r["marginal"], dtype=np.float64)[1:],
+                "s",
+                mfc="none",
+                color="C1",
+                label=r"RBM marginal $p_\lambda(h)$" if i == 0 else None,
+            )
+        ax.set_title(f"$K_0 = {k0:g}$", fontsize="medium")
+        ax.set_xticks(n)
+        ax.set_xlabel("layer $n$")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("ring coupling $K_n$")
+    for ax in axes.ravel()[len(flows) :]:
+        ax.axis("off")
+    # Every panel has the same four kinds of mark; a cross may be missing from the first.
+    entries = {}
+    for ax in axes.ravel()[: len(flows)]:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            entries.setdefault(label, handle)
+    fig.legend(entries.values(), entries.keys(), loc="outside lower center", ncols=4)
     return fig
 
 

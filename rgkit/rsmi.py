@@ -5,8 +5,12 @@ information :math:`I(H : E)` between H and the block's environment E, the sites 
 buffer B that surrounds the block. H is drawn from a filter :math:`p(h \\mid v)`, so the chain
 is :math:`H - V - E` and
 
-.. math:: I(H : E) = \\sum_{h, e} p(h, e) \\ln \\frac{p(h, e)}{p(h)\\, p(e)}, \\qquad
-          p(h, e) = \\sum_v p(h \\mid v)\\, p(v, e).
+.. math::
+
+    \\begin{aligned}
+    I(H : E) &= \\sum_{h, e} p(h, e) \\ln \\frac{p(h, e)}{p(h)\\, p(e)}, \\\\
+    p(h, e) &= \\sum_v p(h \\mid v)\\, p(v, e).
+    \\end{aligned}
 
 Here everything is exact: the joint :math:`p(v, e)` of the Ising ring comes from transfer
 matrices, and :math:`I(H : E)` is a finite sum in log space, in nats.
@@ -314,8 +318,12 @@ def _information(log_he: np.ndarray) -> float:
 def mutual_information(log_joint: object, log_filter: object) -> float:
     """Exact :math:`I(H : E)` in nats, for a joint :math:`p(v, e)` and a filter :math:`p(h \\mid v)`.
 
-    .. math:: \\ln p(h, e) = \\ln \\sum_v e^{\\ln p(v, e) + \\ln p(h \\mid v)}, \\qquad
-              I(H : E) = \\sum_{h, e} p(h, e) \\ln \\frac{p(h, e)}{p(h)\\, p(e)},
+    .. math::
+
+        \\begin{aligned}
+        \\ln p(h, e) &= \\ln \\sum_v e^{\\ln p(v, e) + \\ln p(h \\mid v)}, \\\\
+        I(H : E) &= \\sum_{h, e} p(h, e) \\ln \\frac{p(h, e)}{p(h)\\, p(e)},
+        \\end{aligned}
 
     every sum by log-sum-exp. Terms with :math:`p(h, e) = 0` contribute zero. The result lies
     between 0 and :math:`\\min(\\ln n_h, I(V : E))` up to rounding.

@@ -80,7 +80,8 @@ def integrated_autocorrelation_time(x: np.ndarray, *, c: float = 5.0) -> tuple[f
 
     Examples
     --------
-    >>> tau, window = integrated_autocorrelation_time(np.resize([1.0, -1.0], 100))
+    >>> alternating = np.resize([1.0, -1.0], 100)
+    >>> tau, window = integrated_autocorrelation_time(alternating)
     >>> tau  # perfectly anti-correlated: the raw windowed sum would be 0
     0.5
     """
@@ -180,7 +181,8 @@ def power_law_fit(x: np.ndarray, y: np.ndarray, y_err: np.ndarray) -> PowerLawFi
 
     Examples
     --------
-    >>> fit = power_law_fit([2.0, 4.0, 8.0], [3.0, 12.0, 48.0], [0.3, 1.2, 4.8])
+    >>> x, y = [2.0, 4.0, 8.0], [3.0, 12.0, 48.0]
+    >>> fit = power_law_fit(x, y, [0.3, 1.2, 4.8])
     >>> round(fit.exponent, 12), round(fit.exponent_err, 3)
     (2.0, 0.102)
     """

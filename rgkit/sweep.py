@@ -36,9 +36,14 @@ cores from starting two BLAS threads each.
 Running on a cluster::
 
     from distributed import Client
-    client = Client("tcp://scheduler:8786")  # workers with this rgkit installed
-    result = sweep.run(train_point, sweep.grid(K=couplings, replica=range(5)),
-                       name="dbn-long", modules=["rbm", "mc"], executor=client.get_executor())
+    client = Client("tcp://scheduler:8786")  # workers have rgkit installed
+    result = sweep.run(
+        train_point,
+        sweep.grid(K=couplings, replica=range(5)),
+        name="dbn-long",
+        modules=["rbm", "mc"],
+        executor=client.get_executor(),
+    )
 
 Start the workers with one thread each (``dask worker --nthreads 1``): the thread limits are
 set per process, so tasks sharing a worker process in threads share them. The workers must
@@ -195,8 +200,12 @@ def grid(**axes: Iterable) -> list[dict[str, Any]]:
 
     Examples
     --------
-    >>> grid(K=[0.3, 0.4], replica=range(2))
-    [{'K': 0.3, 'replica': 0}, {'K': 0.3, 'replica': 1}, {'K': 0.4, 'replica': 0}, {'K': 0.4, 'replica': 1}]
+    >>> for point in grid(K=[0.3, 0.4], replica=range(2)):
+    ...     print(point)
+    {'K': 0.3, 'replica': 0}
+    {'K': 0.3, 'replica': 1}
+    {'K': 0.4, 'replica': 0}
+    {'K': 0.4, 'replica': 1}
     """
     if not axes:
         raise ValueError("grid needs at least one axis, e.g. grid(K=[0.3, 0.4])")
@@ -245,7 +254,8 @@ def point_seed(seed: int, point: Mapping[str, Any]) -> int:
 
     Examples
     --------
-    >>> point_seed(0, {"K": 0.4, "L": 8}) == point_seed(0, {"L": 8, "K": 0.4})
+    >>> seed = point_seed(0, {"K": 0.4, "L": 8})
+    >>> seed == point_seed(0, {"L": 8, "K": 0.4})
     True
     """
     seed = check_int(seed, "seed", minimum=0)
@@ -408,12 +418,19 @@ def run(
     --------
     >>> import tempfile
     >>> def draw(n, seed):
-    ...     return {"x": np.random.default_rng(seed).standard_normal(n)}, {"n": n}
+    ...     x = np.random.default_rng(seed).standard_normal(n)
+    ...     return {"x": x}, {"n": n}
+    >>> points = grid(n=[2, 3])
     >>> with tempfile.TemporaryDirectory() as folder:
-    ...     first = run(draw, grid(n=[2, 3]), name="demo", executor=SerialExecutor(), directory=folder)
-    ...     again = run(draw, grid(n=[2, 3]), name="demo", executor=SerialExecutor(), directory=folder)
-    >>> [a["x"].shape for a in first.arrays], first.n_computed, again.n_computed
-    ([(2,), (3,)], 2, 0)
+    ...     options = dict(
+    ...         name="demo", executor=SerialExecutor(), directory=folder
+    ...     )
+    ...     first = run(draw, points, **options)
+    ...     again = run(draw, points, **options)
+    >>> [a["x"].shape for a in first.arrays]
+    [(2,), (3,)]
+    >>> first.n_computed, again.n_computed
+    (2, 0)
     >>> bool(np.array_equal(first.arrays[1]["x"], again.arrays[1]["x"]))
     True
     """

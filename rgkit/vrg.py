@@ -286,8 +286,12 @@ def mapping_check(rbm: RBM, hamiltonian: Callable[[np.ndarray], np.ndarray]) -> 
 def block_spin_kernel(n_visible: int, block: int, strength: float) -> Kernel:
     """Kadanoff's normalised block-spin kernel on contiguous blocks of ``block`` spins.
 
-    .. math:: T_\\lambda(v, h) = \\sum_j \\big[\\lambda h_j m_j - \\ln(2\\cosh \\lambda m_j)\\big],
-              \\qquad m_j = \\sum_{i \\in \\text{block } j} v_i ,
+    .. math::
+
+        \\begin{aligned}
+        T_\\lambda(v, h) &= \\sum_j \\big[\\lambda h_j m_j - \\ln(2\\cosh \\lambda m_j)\\big], \\\\
+        m_j &= \\sum_{i \\in \\text{block } j} v_i ,
+        \\end{aligned}
 
     so each coarse spin follows its block's total with a "temperature" 1/λ: λ = 0 ignores the
     fine spins, λ → ∞ is the majority rule (ties broken at random for even blocks). The
@@ -332,8 +336,12 @@ def block_spin_kernel(n_visible: int, block: int, strength: float) -> Kernel:
 def block_kernel(n_visible: int, weights: object) -> Kernel:
     """The normalised kernel of coarse spins each coupled to one block of fine spins with given weights.
 
-    .. math:: T_w(v, h) = \\sum_j \\big[h_j x_j - \\ln(2\\cosh x_j)\\big], \\qquad
-              x_j = \\sum_{k} w_k\\, v_{bj + k},
+    .. math::
+
+        \\begin{aligned}
+        T_w(v, h) &= \\sum_j \\big[h_j x_j - \\ln(2\\cosh x_j)\\big], \\\\
+        x_j &= \\sum_{k} w_k\\, v_{bj + k},
+        \\end{aligned}
 
     with b = ``len(weights)`` spins per contiguous block. It is :math:`\\ln p(h \\mid v)` of the
     spin RBM :func:`block_rbm` (no biases), so it satisfies the trace condition for every w.
@@ -424,8 +432,12 @@ def cumulant_bound_hamiltonian(
     With the average :math:`\\langle \\cdot \\rangle_{0,h}` over v with weight
     :math:`e^{T(v,h) - H_0(v)}` at fixed h, and :math:`Z_0(h) = \\mathrm{Tr}_v e^{T - H_0}`,
 
-    .. math:: H^{\\rm b}(h) = -\\ln Z_0(h) + \\langle V \\rangle_{0,h} \\;\\ge\\; H^{RG}(h)
-              = -\\ln Z_0(h) - \\ln \\langle e^{-V} \\rangle_{0,h}
+    .. math::
+
+        \\begin{aligned}
+        H^{\\rm b}(h) &= -\\ln Z_0(h) + \\langle V \\rangle_{0,h} \\\\
+        &\\ge H^{RG}(h) = -\\ln Z_0(h) - \\ln \\langle e^{-V} \\rangle_{0,h}
+        \\end{aligned}
 
     by Jensen's inequality, for every h. So :math:`F^{\\rm b} = -\\ln \\mathrm{Tr}_h e^{-H^{\\rm b}}
     \\ge F^h`, which equals :math:`F^v` when the kernel satisfies the trace condition: an upper
@@ -535,8 +547,12 @@ def chain_rbm(N: int, K: float) -> RBM:
 def decimation_kernel(N: int, kappa: float = np.inf) -> Kernel:
     """The decimation kernel of the ring, keeping the even sites: :math:`h_j = v_{2j}`.
 
-    .. math:: T_\\kappa(v, h) = \\kappa \\sum_j (h_j v_{2j} - 1) \\;\\longrightarrow\\;
-              \\sum_j \\ln \\delta(h_j, v_{2j}) \\quad (\\kappa \\to \\infty).
+    .. math::
+
+        \\begin{aligned}
+        T_\\kappa(v, h) &= \\kappa \\sum_j (h_j v_{2j} - 1) \\\\
+        &\\longrightarrow \\sum_j \\ln \\delta(h_j, v_{2j}) \\quad (\\kappa \\to \\infty).
+        \\end{aligned}
 
     For finite κ, :math:`\\ln\\mathrm{Tr}_h e^{T} = \\tfrac N2 \\ln(1 + e^{-2\\kappa})`; at κ = ∞ the
     trace condition holds exactly (and T is -inf on forbidden pairs).

@@ -306,5 +306,15 @@ def test_every_chapter_reads_the_same_cells_as_its_notebook(source):
         return
     notebook = nbformat.read(paired, as_version=4)
     assert [c.source for c in chapter_nb.cells if c.cell_type == "code"] == [
-        c.source for c in notebook.cells if c.cell_type == "code"
+        c.source for c in notebook.cells if c.cell_type == "code" and "colab-install" not in c.metadata.get("tags", [])
     ]
+
+
+def test_the_front_page_table_finds_the_other_profiles_last_build(tmp_path):
+    full = build_times.BuildTimes("full", "2026-11-27T10:01:02+00:00", 2, (chapter(seconds=30.0),))
+    smoke = build_times.BuildTimes("smoke", "2026-11-27T11:01:02+00:00", 2, (chapter(seconds=2.5),))
+    build_times.write_build_times(tmp_path / build_times.PROFILE_FILES["full"], full)
+    assert build_times.other_profiles(tmp_path, "smoke") == [full]
+    assert build_times.other_profiles(tmp_path, "full") == []  # no smoke build recorded
+    build_times.write_build_times(tmp_path / build_times.PROFILE_FILES["smoke"], smoke)
+    assert build_times.other_profiles(tmp_path, "full") == [smoke]

@@ -7,6 +7,12 @@ import pytest
 from rgkit import _io, data
 
 
+@pytest.fixture(autouse=True)
+def no_published_book(monkeypatch):
+    # These tests are about the local cache; fetching is tested in test_publish.py.
+    monkeypatch.delenv(data.ARTEFACTS_ENV_VAR, raising=False)
+
+
 def make(calls, n=5):
     def generate():
         calls.append(1)
@@ -184,3 +190,21 @@ def test_a_products_key_covers_the_code_in_data_that_produces_it(tmp_path, monke
     monkeypatch.setattr(data.inspect, "getsource", lambda function: "def edited(): pass\n")
     _, second = data.ising_dataset(4, 0.3, 5, seed=0, directory=tmp_path)
     assert first.key != second.key and not second.from_cache
+
+
+def test_current_entries_are_those_keyed_by_todays_source(tmp_path, monkeypatch):
+    current = sorted(cached({"n": n}, make([], n), tmp_path)[1].path for n in (3, 5))
+    arrays, meta = _io.load(current[0])
+    # Keyed by source that has since changed; by a module that is gone; renamed; not entries.
+    for digit, change in (("0", {"source_hash": "0" * 64}), ("1", {"modules": ["gone"]})):
+        key = digit * 20
+        _io.save(tmp_path / f"demo-{key}.npz", arrays, {**meta, "key": key, **change}, kind="cache-entry")
+    (tmp_path / "demo-copy.npz").write_bytes(current[1].read_bytes())
+    _io.save(tmp_path / "model.npz", arrays, meta, kind="rbm")
+    (tmp_path / "notes.npz").write_text("not a zip")
+    assert data.current_entries(tmp_path) == current
+    monkeypatch.setenv(data.ENV_VAR, str(tmp_path))
+    assert data.current_entries() == current
+    # An edit of a module the entries are keyed by retires them all.
+    monkeypatch.setattr(data, "source_hash", lambda modules=None: "f" * 64)
+    assert data.current_entries(tmp_path) == []

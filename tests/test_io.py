@@ -1,3 +1,5 @@
+import hashlib
+
 import numpy as np
 import pytest
 
@@ -49,3 +51,26 @@ def test_metadata_that_is_not_json_is_refused_before_anything_is_written(tmp_pat
     with pytest.raises(TypeError, match="objects"):
         _io.save(tmp_path / "x.npz", {"x": np.array([None])}, {}, kind="demo")
     assert not list(tmp_path.iterdir())
+
+
+def test_metadata_is_read_without_the_arrays(tmp_path):
+    # An array entry with damaged bytes: load must fail on it (zip's CRC), load_meta must not read it.
+    path = tmp_path / "x.npz"
+    _io.save(path, {"x": np.arange(50_000.0)}, {"a": 1}, kind="demo")
+    raw = bytearray(path.read_bytes())
+    start = raw.index(b"\x93NUMPY") + 200
+    raw[start : start + 1000] = bytes(1000)
+    path.write_bytes(bytes(raw))
+    assert _io.load_meta(path, kind="demo") == {"a": 1}
+    with pytest.raises(ValueError, match="cannot read"):
+        _io.load(path)
+    with pytest.raises(ValueError, match="holds a 'demo', not a 'rbm'"):
+        _io.load_meta(path, kind="rbm")
+    with pytest.raises(ValueError, match="no such file"):
+        _io.load_meta(tmp_path / "absent.npz")
+
+
+def test_file_sha256_matches_hashlib_over_several_blocks(tmp_path):
+    content = np.random.default_rng(0).bytes(3 * (1 << 20) + 17)
+    (tmp_path / "f").write_bytes(content)
+    assert _io.file_sha256(tmp_path / "f") == (hashlib.sha256(content).hexdigest(), len(content))

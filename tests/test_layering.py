@@ -37,6 +37,7 @@ ALLOWED = {
     "vrg": BOTTOM | {"hamiltonian", "rbm"},
     "compare": BOTTOM | ISING | {"rbm", "rg"},
     "data": BOTTOM | {"mc", "rbm", "rg", "mcrg"},
+    "schematics": set(),
     "plot": BOTTOM | ISING | SAMPLING | {"rg", "mcrg", "rbm", "vrg", "compare"},
     "profiles": BOTTOM | {"exact"},
     "sweep": BOTTOM | {"data"},

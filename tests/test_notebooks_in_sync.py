@@ -1,5 +1,13 @@
-"""The chapters (book/*.md) and their paired notebooks (notebooks/*.ipynb) must not drift."""
+"""The chapters (book/*.md) and their notebooks (notebooks/*.ipynb) must not drift.
 
+A notebook is its chapter as tools/myst_to_notebook.py converts it: jupytext's code cells,
+Markdown without MyST, a first cell that installs rgkit.
+"""
+
+import importlib.util
+import re
+import sys
+from functools import cache
 from pathlib import Path
 
 import jupytext
@@ -7,6 +15,21 @@ import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+_spec = importlib.util.spec_from_file_location("myst_to_notebook", ROOT / "tools" / "myst_to_notebook.py")
+myst_to_notebook = importlib.util.module_from_spec(_spec)
+sys.modules["myst_to_notebook"] = myst_to_notebook  # its dataclasses look their module up
+_spec.loader.exec_module(myst_to_notebook)
+
+
+@cache
+def book():
+    return myst_to_notebook.Book.load(ROOT)
+
+
+def committed(md: Path):
+    ipynb = ROOT / "notebooks" / f"{md.stem}.ipynb"
+    assert ipynb.exists(), f"{ipynb.name} is missing: run `make sync`"
+    return nbformat.read(ipynb, as_version=4)
 
 
 def chapter_sources() -> list[Path]:
@@ -19,7 +42,7 @@ def chapter_sources() -> list[Path]:
 
 
 def cell_view(nb) -> list[tuple]:
-    return [(c.cell_type, c.source.strip(), dict(c.get("metadata", {}))) for c in nb.cells]
+    return [(c.get("id"), c.cell_type, c.source.strip(), dict(c.get("metadata", {}))) for c in nb.cells]
 
 
 def test_there_are_chapter_notebooks():
@@ -34,13 +57,50 @@ def test_every_notebook_has_a_chapter():
 
 @pytest.mark.parametrize("md", chapter_sources(), ids=lambda p: p.stem)
 def test_notebook_matches_its_chapter(md):
-    ipynb = ROOT / "notebooks" / f"{md.stem}.ipynb"
-    assert ipynb.exists(), f"{ipynb.name} is missing: run `make sync`"
-    committed = nbformat.read(ipynb, as_version=4)
-    assert cell_view(committed) == cell_view(jupytext.read(md)), f"{ipynb.name} drifted from {md.name}: `make sync`"
-    for cell in committed.cells:
+    notebook = committed(md)
+    assert cell_view(notebook) == cell_view(book().notebook(md.stem)), (
+        f"{md.stem}.ipynb drifted from {md.name}: `make sync`"
+    )
+    for cell in notebook.cells:
         if cell.cell_type == "code":
-            assert not cell.outputs, f"{ipynb.name} has outputs committed"
+            assert not cell.outputs, f"{md.stem}.ipynb has outputs committed"
+
+
+@pytest.mark.parametrize("md", chapter_sources(), ids=lambda p: p.stem)
+def test_notebook_code_cells_are_jupytext_s_after_the_install_cell(md):
+    # papermill and nbval run these cells, and the book's build compares them with the chapter's.
+    notebook = committed(md)
+    install = notebook.cells[0]
+    assert install.cell_type == "code" and install.metadata.get("tags") == ["colab-install"], "no install cell first"
+    code = [(c.source, dict(c.metadata)) for c in notebook.cells[1:] if c.cell_type == "code"]
+    assert code == [(c.source, dict(c.metadata)) for c in jupytext.read(md).cells if c.cell_type == "code"]
+
+
+#: What Jupyter and Colab would show raw: a role, a directive fence, a MyST target, a labelled
+#: equation.
+LEFTOVERS = {
+    "role": re.compile(r"\{[A-Za-z][\w:+.-]*\}`"),
+    "directive": re.compile(r"^\s*(```+|:::+)\s*\{", re.M),
+    "target": re.compile(r"^\s*\([^()\s]+\)=\s*$", re.M),
+    "labelled equation": re.compile(r"\$\$\s*\([^()\s]+\)\s*$", re.M),
+}
+
+
+@pytest.mark.parametrize("md", chapter_sources(), ids=lambda p: p.stem)
+def test_notebook_markdown_has_no_myst_left(md):
+    found = [
+        (cell.id, name, match[0])
+        for cell in committed(md).cells
+        if cell.cell_type == "markdown"
+        for name, pattern in LEFTOVERS.items()
+        for match in pattern.finditer(cell.source)
+    ]
+    assert not found, f"{md.stem}.ipynb shows MyST in Jupyter: {found[:5]}"
+
+
+def test_the_leftover_patterns_catch_what_the_chapters_use():
+    text = "{cite:p}`a`\n```{prf:theorem}\n:::{note}\n(chap-x)=\n$$ (eq-x)\n"
+    assert {name for name, pattern in LEFTOVERS.items() if pattern.search(text)} == set(LEFTOVERS)
 
 
 @pytest.mark.parametrize("md", chapter_sources(), ids=lambda p: p.stem)

@@ -58,7 +58,9 @@ def test_kernel_limit_and_kernel_choice_use_log_axes():
     assert fig.axes[0].get_yscale() == "log" and len(fig.axes[0].lines) == 2
     rows = np.vstack([k / 10, k / 20])
     fig = plot.kernel_family(k, ["a", "b"], rows, rows / 10, rows / 100, 0.3)
-    ax_c, ax_o, ax_kl = fig.axes
+    ax_c, ax_o, ax_kl, ax_legend = fig.axes
+    assert not ax_legend.axison  # the fourth cell holds the legend of all three panels
+    assert [t.get_text() for t in ax_legend.get_legend().get_texts()] == ["a", "b", "decimation: $K'$"]
     assert ax_c.get_xscale() == "log" and ax_o.get_yscale() == "log" and ax_kl.get_yscale() == "log"
     assert np.allclose(ax_c.lines[2].get_ydata(), 0.3)  # the decimation line
     assert np.allclose(ax_o.lines[1].get_ydata(), k / 200)
@@ -82,10 +84,41 @@ def test_bound_along_strength_draws_the_gap_and_two_couplings():
 def test_learned_chain_shares_one_colour_scale_centred_on_zero():
     learned, exact = np.array([[0.5, -1.0], [0.2, 0.1]]), np.array([[2.0, 0.0], [0.0, 2.0]])
     fig = plot.learned_chain({"4 hidden": [1.0, 0.5, 0.2]}, learned, exact)
-    ax_kl, ax_w, ax_e = fig.axes
+    ax_kl, ax_w, ax_e, bar = fig.axes
     assert len(ax_kl.lines) == 1 and ax_kl.get_legend() is not None
     for ax in (ax_w, ax_e):
         assert ax.images[0].get_clim() == (-2.0, 2.0)
+    assert bar.get_label() == "<colorbar>" and bar.get_ylim() == (-2.0, 2.0) and "W_{ij}" in bar.get_ylabel()
+
+
+def _integer_ticks(axis):
+    lo, hi = sorted(axis.get_view_interval())
+    ticks = [t for t in axis.get_majorticklocs() if lo <= t <= hi]
+    return len(ticks) >= 2 and all(float(t).is_integer() for t in ticks)
+
+
+def test_unit_indices_and_steps_get_integer_ticks():
+    # Two units: the default locator would tick at −0.5, 0, 0.5, 1, 1.5.
+    fig = plot.learned_chain({"2 hidden": [1.0, 0.5, 0.2]}, np.eye(2), np.eye(2))
+    for ax in fig.axes[:3]:
+        assert _integer_ticks(ax.xaxis)
+    for ax in fig.axes[1:3]:
+        assert _integer_ticks(ax.yaxis)
+    fig = plot.coupling_flow(np.array([0.6, 0.3, 0.1]), np.array([1.6, 0.8, 0.4]))
+    assert all(_integer_ticks(ax.xaxis) for ax in fig.axes)
+
+
+def test_generated_couplings_can_show_small_couplings_on_a_log_panel():
+    x = np.linspace(0, 4, 5)
+    curves = {"nearest neighbour": x / 10, "four spins": -(x**2) / 1e4}
+    fig = plot.generated_couplings(x, curves, log_panel=True)
+    linear, log = fig.axes
+    assert linear.get_yscale() == "linear" and log.get_yscale() == "log"
+    drawn = log.lines[1].get_ydata()
+    assert np.isnan(drawn[0]) and np.allclose(drawn[1:], x[1:] ** 2 / 1e4)  # magnitudes; the zero left out
+    assert log.lines[1].get_color() == linear.lines[1].get_color()
+    with pytest.raises(TypeError, match="log_panel"):
+        plot.generated_couplings(x, curves, log_panel="yes")
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 """Build the book at a profile, with an execution cache keyed per chapter on what it runs.
 
-Usage: python tools/build_book.py --profile {full,smoke} [--executed DIR]
+Usage: python tools/build_book.py --profile {full,smoke} [--executed DIR] [--repository URL]
 
 * ``full`` builds into ``_build/html`` (the book).
 * ``smoke`` builds into ``_build/smoke/_build/html`` (the test build), with its own cache.
@@ -176,7 +176,9 @@ def merge_executed(
     ran = [
         cell
         for cell in executed.cells
-        if cell.cell_type == "code" and "injected-parameters" not in cell.metadata.get("tags", [])
+        # Papermill's injected parameters and the notebook's Colab install cell are not the chapter's.
+        if cell.cell_type == "code"
+        and not {"injected-parameters", "colab-install"} & set(cell.metadata.get("tags", []))
     ]
     merged = copy.deepcopy(chapter)
     code = [cell for cell in merged.cells if cell.cell_type == "code"]
@@ -252,6 +254,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", choices=("full", "smoke"), required=True)
     parser.add_argument("--executed", type=Path, help="folder of chapters papermill executed at this profile")
+    parser.add_argument(
+        "--repository",
+        help="the book's GitHub address for this build (launch buttons; default: _config.yml's repository.url)",
+    )
     args = parser.parse_args()
     started = time.time()
     output = ROOT if args.profile == "full" else ROOT / "_build" / "smoke"
@@ -268,6 +274,8 @@ def main() -> int:
         if refused:
             print(f"executed by the build instead: {'; '.join(refused)}", flush=True)
     env = dict(os.environ, RGBOOK_PROFILE=args.profile, RGBOOK_QUIET="1")
+    if args.repository:
+        env["RGBOOK_REPOSITORY_URL"] = args.repository  # read by book/_ext/rgbook_assets.py
     jb = Path(sys.executable).with_name("jupyter-book")
     cmd = [str(jb), "build", str(ROOT), "--path-output", str(output), "-W", "-n", "--keep-going"]
     print("+", " ".join(cmd), f"(RGBOOK_PROFILE={args.profile})", flush=True)

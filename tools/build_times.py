@@ -33,6 +33,8 @@ from pathlib import Path
 from typing import Any
 
 FILE_NAME = "build_times.json"
+#: Where each profile's build leaves its file, relative to the repository (the book's root).
+PROFILE_FILES = {"full": "_build/build_times.json", "smoke": "_build/smoke/_build/build_times.json"}
 FORMAT_VERSION = 1
 STATUSES = ("executed", "cached", "failed")
 
@@ -238,6 +240,21 @@ def caption(times: BuildTimes) -> str:
     return f"Profile {times.profile}, built {built} on a machine with {times.cores} logical cores."
 
 
+def other_profiles(root: Path, profile: str) -> list[BuildTimes]:
+    """The last recorded build of every profile but ``profile``, where a file exists."""
+    found = []
+    for name, relative in PROFILE_FILES.items():
+        if name == profile:
+            continue
+        try:
+            times = read_build_times(root / relative)
+        except ValueError:  # a broken file of another build: this page shows its own
+            times = None
+        if times is not None and times.profile == name:
+            found.append(times)
+    return found
+
+
 def format_table(times: BuildTimes) -> str:
     """The records as a plain-text table for the terminal."""
     rows = [("chapter", "seconds", "outputs", "run finished")]
@@ -288,7 +305,8 @@ else:
                 except ValueError as error:
                     _LOGGER.warning(str(error), location=node)
                     times = None
-                node.replace_self(_table(times, self.env.docname) if times else _no_times())
+                others = other_profiles(Path(self.app.srcdir), times.profile) if times else []
+                node.replace_self(_table(times, self.env.docname, others) if times else _no_times())
 
     def _pages_with_table(env) -> set:
         if not hasattr(env, "rgbook_build_times_pages"):
@@ -357,13 +375,16 @@ else:
         # Pages are written after this event: have the pages with the table written again.
         return sorted(_pages_with_table(env))
 
-    def _table(times: BuildTimes, docname: str):
+    def _table(times: BuildTimes, docname: str, others: list[BuildTimes] = ()):
         # The caption is a paragraph, not the table's title: a titled table is numbered, and
-        # numbers are given out before post-transforms run.
+        # numbers are given out before post-transforms run. One column of seconds per
+        # profile: this build's, then the other profiles' last builds on this machine.
+        builds = [times, *others]
+        seconds = [{c.docname: c for c in b.chapters} for b in builds]
         table = nodes.table(classes=["colwidths-auto", "build-times"])
-        group = nodes.tgroup(cols=4)
+        group = nodes.tgroup(cols=2 + len(builds))
         table += group
-        group += [nodes.colspec(colwidth=1) for _ in range(4)]
+        group += [nodes.colspec(colwidth=1) for _ in range(2 + len(builds))]
 
         def row(*cells):
             line = nodes.row()
@@ -372,7 +393,7 @@ else:
             return line
 
         head = nodes.thead()
-        head += row("Chapter", "Seconds", "Outputs", "Run finished")
+        head += row("Chapter", *(f"{b.profile} (s)" for b in builds), f"{times.profile}: outputs")
         body = nodes.tbody()
         for chapter in times.chapters:
             link = pending_xref(
@@ -386,10 +407,13 @@ else:
             link += nodes.inline(text=chapter.title)
             cell = nodes.paragraph()
             cell += link
-            body += row(cell, _seconds_label(chapter.seconds), _status_label(chapter), _finished_label(chapter))
-        body += row("Total", _seconds_label(times.total_seconds()), "", "")
+            other = [s.get(chapter.docname) for s in seconds[1:]]
+            cells = [_seconds_label(c.seconds if c else None) for c in other]
+            body += row(cell, _seconds_label(chapter.seconds), *cells, _status_label(chapter))
+        body += row("Total", *(_seconds_label(b.total_seconds()) for b in builds), "")
         group += [head, body]
-        return [nodes.paragraph(text=caption(times)), table]
+        captions = [caption(times) + " (this build)"] + [caption(b) + " (its last build here)" for b in others]
+        return [nodes.paragraph(text=" ".join(captions)), table]
 
     def _no_times():
         return nodes.paragraph(text="No build times recorded yet: the first complete build writes them.")

@@ -39,13 +39,16 @@ python -m pytest -q -p no:cacheprovider --nbval-lax --nbval-current-env "$out"
 step "smoke book: jupyter-book build -W -n --keep-going, with papermill's outputs"
 # The chapters papermill just executed go into the smoke build's execution cache, so no
 # chapter runs a third time; one whose outputs are refused (see tools/build_book.py) runs.
-python tools/build_book.py --profile smoke --executed "$out"
+# With a repository address (a test one), so the pages must carry their launch buttons.
+test_repository=https://github.com/rgbook-test/deep-learning-rg
+python tools/build_book.py --profile smoke --executed "$out" --repository "$test_repository"
+python tools/check_launch.py _build/smoke/_build/html --repository "$test_repository"
 
 step "browser check of the smoke book"
 status=0
 bash tools/ensure_chromium.sh || status=$?
 if [ "$status" = 0 ]; then
-    python tools/browser_check.py _build/smoke/_build/html --screenshot _build/smoke/screenshots/mapping.png
+    python tools/browser_check.py _build/smoke/_build/html --screenshots _build/smoke/screenshots
 elif [ "$status" != 2 ]; then
     exit "$status"
 fi

@@ -1,7 +1,9 @@
 """Write notebooks/NAME.ipynb (outputs stripped) from each chapter book/NAME.md.
 
-The Markdown chapter is the source that is reviewed; the notebook is its paired form for
-papermill, nbval and Colab. tests/test_notebooks_in_sync.py fails if the two drift.
+The Markdown chapter is the source that is reviewed; the notebook is its form for papermill,
+nbval, Jupyter and Colab: jupytext's code cells unchanged, the MyST of the Markdown cells turned
+into plain Markdown, and a first cell that installs rgkit where it is missing
+(tools/myst_to_notebook.py). tests/test_notebooks_in_sync.py fails if the two drift.
 
 Usage: python tools/sync_notebooks.py [--list]
 """
@@ -9,11 +11,14 @@ Usage: python tools/sync_notebooks.py [--list]
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import jupytext
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+import myst_to_notebook  # noqa: E402
 
 
 def chapters() -> list[Path]:
@@ -36,13 +41,9 @@ def main() -> None:
     target = ROOT / "notebooks"
     target.mkdir(exist_ok=True)
     wanted = set()
+    book = myst_to_notebook.Book.load(ROOT)
     for md in chapters():
-        nb = jupytext.read(md)
-        for i, cell in enumerate(nb.cells):
-            cell.id = f"{md.stem}-{i}"  # stable ids keep the diff of a sync small
-            if cell.cell_type == "code":
-                cell.outputs = []
-                cell.execution_count = None
+        nb = book.notebook(md.stem)  # stable cell ids, no outputs
         out = target / f"{md.stem}.ipynb"
         jupytext.write(nb, out, fmt="ipynb")
         wanted.add(out.name)
