@@ -25,9 +25,9 @@ PROFILE_NAMES = ("smoke", "full", "long")
 #: same without the critical region, and each phase alone.
 ISO_SETS = {
     "Iso et al.": tuple(0.5 * i for i in range(1, 13)),
-    "gap at $T_c$": (0.5, 1.0, 1.5, 3.5, 4.0, 4.5, 5.0, 5.5, 6.0),
-    "$T < T_c$": (1.0, 1.25, 1.5, 1.75, 2.0),
-    "$T > T_c$": (3.0, 3.5, 4.0, 4.5, 5.0, 5.5, 6.0),
+    "gap at Tc": (0.5, 1.0, 1.5, 3.5, 4.0, 4.5, 5.0, 5.5, 6.0),
+    "T < Tc": (1.0, 1.25, 1.5, 1.75, 2.0),
+    "T > Tc": (3.0, 3.5, 4.0, 4.5, 5.0, 5.5, 6.0),
 }
 
 _DBN_RG_FULL: dict[str, Any] = {
@@ -389,7 +389,23 @@ def settings(chapter: str, profile: str) -> MappingProxyType:
     return MappingProxyType(dict(_SETTINGS[chapter][profile]))
 
 
+def _shown(value: object) -> str:
+    # A float to six significant digits (K_c's 16 digits do not fit a phone's column);
+    # containers element by element; everything else as Python prints it.
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, (tuple, list)):
+        inner = ", ".join(_shown(v) for v in value)
+        return f"({inner}{',' if len(value) == 1 else ''})" if isinstance(value, tuple) else f"[{inner}]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k!r}: {_shown(v)}" for k, v in value.items()) + "}"
+    return str(value)
+
+
 def settings_table(chapter: str, profile: str) -> str:
-    """The settings as a Markdown table, for display under a chapter's parameters cell."""
-    rows = [f"| `{key}` | {value} |" for key, value in settings(chapter, profile).items()]
+    """The settings as a Markdown table, for display under a chapter's parameters cell.
+
+    Floats are shown to six significant digits; the chapter reads the exact values.
+    """
+    rows = [f"| `{key}` | {_shown(value)} |" for key, value in settings(chapter, profile).items()]
     return "\n".join([f"| setting (profile `{profile}`) | value |", "|---|---|", *rows])

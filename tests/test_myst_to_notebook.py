@@ -303,7 +303,11 @@ Text with {glue:text}`x`.
 def test_code_cells_are_jupytext_s_and_ids_are_stable():
     nb = make_book({"a": CHAPTER}).notebook("a")
     reference = jupytext.reads(HEADER + CHAPTER, fmt="md:myst")
-    code = [(c.source, c.metadata) for c in nb.cells[1:] if c.cell_type == "code"]
+    code = [
+        (c.source, {k: v for k, v in c.metadata.items() if k != "jupyter"})
+        for c in nb.cells[1:]
+        if c.cell_type == "code"
+    ]
     assert code == [(c.source, c.metadata) for c in reference.cells if c.cell_type == "code"]
     assert [c.id for c in nb.cells] == ["a-colab-install", "a-0", "a-1", "a-2", "a-3"]
     assert "jupytext" not in nb.metadata and nb.metadata.kernelspec.name == "python3"
@@ -342,3 +346,10 @@ def test_with_a_published_address_the_install_cell_points_the_cache_at_its_artef
     assert environ == {"RGBOOK_ARTEFACTS_URL": "https://o.github.io/r/artefacts"}
     plain = make_book({"a": CHAPTER}, repository="https://github.com/o/r").notebook("a").cells[0].source
     assert "RGBOOK_ARTEFACTS_URL" not in plain
+
+
+def test_what_the_book_hides_starts_collapsed_in_the_notebook():
+    page = "# T\n\n```{code-cell} ipython3\n:tags: [remove-cell]\n\nx = 1\n```\n\n```{code-cell} ipython3\ny = 2\n```\n"
+    nb = make_book({"a": page}).notebook("a")
+    code = [c for c in nb.cells[1:] if c.cell_type == "code"]
+    assert code[0].metadata["jupyter"] == {"source_hidden": True} and "jupyter" not in code[1].metadata

@@ -1,14 +1,17 @@
 """Check the built HTML book in a real browser (Debian's headless Chromium via Playwright).
 
 For every page in _toc.yml: it loads over a loopback HTTP server; MathJax typesets with no
-error nodes and no raw ``$$`` left; every ``<img>`` has loaded; no console errors and no
-failed requests, except the known-harmless messages listed below; and, at a phone's width
-(375 px) and a desktop's (1280 px), no display equation, table, figure or code block is wider
-than the text column unless it sits in a box that scrolls sideways with a visible scrollbar
-(``overflow-x: auto`` or ``scroll``; a box that clips, or content that spills over the column's
-edge, fails). Saves full-page screenshots of the pages in SCREENSHOT_PAGES at both widths.
+error nodes and no raw ``$$`` or ``$...$`` left in the text; every ``<img>`` has loaded; no
+console errors and no failed requests, except the known-harmless messages listed below.
+At a phone's width (375 px) and a desktop's (1280 px), with solutions' dropdowns and
+collapsed cells opened: at 1280 px no display equation, table, figure or code block is
+wider than the text column; at 375 px a wide one sits in a box that scrolls sideways with a
+drawn scrollbar (a box that clips, or content that spills over the column, fails). Before
+it checks the book it plants an overflowing equation and a clipped table on a page, and
+fails unless it catches both. Saves screenshots of the pages in SCREENSHOT_PAGES at both
+widths, whole and cropped to one element.
 
-Usage: python tools/browser_check.py HTML_DIR --screenshot PNG
+Usage: python tools/browser_check.py HTML_DIR --screenshots DIR
        python tools/browser_check.py --find   (print the browser it would use, or fail)
 
 The browser is the first of: the file named by ``RGBOOK_BROWSER``; Debian's
@@ -47,7 +50,10 @@ CHROMIUM_ARGS = [
 HARMLESS = ("Got invalid theme mode",)
 #: Pages photographed at both widths (PNG files named after the page and the width), whole
 #: and, cropped, the first element the selector finds: the RBM's definition, the 2D table.
-SCREENSHOT_PAGES = {"book/rbm": "div.proof", "book/mehta_schwab": "#measuring-the-resemblance table"}
+SCREENSHOT_PAGES = {
+    "book/rbm": "div.proof",
+    "book/mehta_schwab": '#measuring-the-resemblance table:has-text("rms radius")',
+}
 #: The widths (CSS pixels) the overflow check runs at: a phone and a desktop.
 WIDTHS = (375, 1280)
 #: From this width up nothing may need a sideways scroll; below it a visible scrollbar will do.
@@ -68,6 +74,9 @@ async () => {
     typeset: document.querySelectorAll('mjx-container').length,
     errors: document.querySelectorAll('mjx-merror, .MathJax_Error, [data-mjx-error]').length,
     rawDollars: clone.textContent.includes('$$'),
+    // TeX a reader sees as typed: "$K_n$" in a table printed by a cell (Markdown output
+    // renders no math), or in a caption; code and typeset math are removed above.
+    rawInline: (clone.textContent.match(/\\$[^$\\s][^$\\n]{0,80}?\\$/g) || []).slice(0, 5),
     brokenImages: Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src),
     images: document.images.length,
   };
@@ -81,6 +90,9 @@ async () => {
 # are fine, so sub-pixel rounding is not a failure.
 OVERFLOW_CHECK = """
 (strict) => {
+  // Open what a reader can open (solutions' dropdowns, collapsed cells): they are read too.
+  document.querySelectorAll('details').forEach(d => { d.open = true; });
+  document.querySelectorAll('.toggle-hidden').forEach(t => t.classList.remove('toggle-hidden'));
   const article = document.querySelector('article.bd-article') || document.querySelector('main') || document.body;
   const edge = article.getBoundingClientRect().right;
   const kinds = [
@@ -108,7 +120,7 @@ OVERFLOW_CHECK = """
   };
   for (const [kind, selector] of kinds) {
     for (const el of article.querySelectorAll(selector)) {
-      if (seen.has(el) || el.closest('.toggle-hidden, details:not([open]), [hidden]')) continue;
+      if (seen.has(el) || el.closest('[hidden]')) continue;
       seen.add(el);
       const rect = el.getBoundingClientRect();
       if (rect.width === 0 && rect.height === 0) continue;  // not displayed
@@ -244,6 +256,8 @@ def check_page(page, url: str, name: str, problems: list[str], screenshots: Path
             failures.append(f"{name}: {r['errors']} MathJax error nodes")
         if r["rawDollars"]:
             failures.append(f"{name}: raw $$ left in the page text")
+        if r["rawInline"]:
+            failures.append(f"{name}: TeX shown as typed: {', '.join(r['rawInline'])}")
         if r["brokenImages"]:
             failures.append(f"{name}: images that did not load: {r['brokenImages']}")
         failures.extend(f"{name}: {msg}" for msg in problems)

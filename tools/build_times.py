@@ -412,7 +412,8 @@ else:
             body += row(cell, _seconds_label(chapter.seconds), *cells, _status_label(chapter))
         body += row("Total", *(_seconds_label(b.total_seconds()) for b in builds), "")
         group += [head, body]
-        captions = [caption(times) + " (this build)"] + [caption(b) + " (its last build here)" for b in others]
+        captions = [caption(times)[:-1] + " (this build)."]
+        captions += [caption(b)[:-1] + " (its last build on this machine)." for b in others]
         return [nodes.paragraph(text=" ".join(captions)), table]
 
     def _no_times():

@@ -698,6 +698,11 @@ class _Page:
         return table + ["| " + " | ".join(row) + " |" for row in rest]
 
 
+#: Tags of the code cells the book hides or collapses; in the notebook their source starts
+#: collapsed (``jupyter.source_hidden``), so a student reads the chapter as the book shows it.
+HIDDEN_TAGS = frozenset({"remove-cell", "remove-input", "hide-input", "hide-cell"})
+
+
 class Book:
     """The pages of the book, their targets and bibliography; makes a chapter's notebook.
 
@@ -855,6 +860,9 @@ class Book:
             if cell.cell_type == "code":
                 cell.outputs = []
                 cell.execution_count = None
+                if HIDDEN_TAGS & set(cell.metadata.get("tags", [])):
+                    # What the book hides (checks, glue, set-up) starts collapsed in Jupyter.
+                    cell.metadata["jupyter"] = {"source_hidden": True}
                 caption = walk.figure_caption(cell)
                 if caption:
                     cells.append(nbformat.v4.new_markdown_cell(caption, id=f"{stem}-{i}-caption"))
