@@ -46,8 +46,10 @@ CHROMIUM_ARGS = [
     "--disable-quic",
     "--no-first-run",
 ]
-# Messages that every page of sphinx-book-theme logs and that mean nothing is broken.
-HARMLESS = ("Got invalid theme mode",)
+# Console errors that mean nothing is broken. Empty: "Got invalid theme mode", logged on
+# every first load until book/_ext/rgbook_assets.py set the theme's default mode, is an error
+# again.
+HARMLESS: tuple[str, ...] = ()
 #: Pages photographed at both widths (PNG files named after the page and the width), whole
 #: and, cropped, the first element the selector finds: the RBM's definition, the 2D table.
 SCREENSHOT_PAGES = {
