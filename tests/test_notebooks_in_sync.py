@@ -33,12 +33,8 @@ def committed(md: Path):
 
 
 def chapter_sources() -> list[Path]:
-    out = []
-    for path in sorted((ROOT / "book").glob("*.md")):
-        head = path.read_text(encoding="utf-8").split("\n---\n", 1)[0]
-        if head.startswith("---\n") and "\njupytext:" in head:
-            out.append(path)
-    return out
+    paths = sorted((ROOT / "book").glob("*.md"))
+    return [p for p in paths if myst_to_notebook.is_notebook_page(p.read_text(encoding="utf-8"))]
 
 
 def cell_view(nb) -> list[tuple]:
@@ -80,7 +76,7 @@ def test_notebook_code_cells_are_jupytext_s_after_the_install_cell(md):
     ]
     assert code == [(c.source, dict(c.metadata)) for c in jupytext.read(md).cells if c.cell_type == "code"]
     for cell in notebook.cells[1:]:
-        hidden = bool({"remove-cell", "remove-input", "hide-input", "hide-cell"} & set(cell.metadata.get("tags", [])))
+        hidden = bool(myst_to_notebook.HIDDEN_TAGS & set(cell.metadata.get("tags", [])))
         if cell.cell_type == "code":
             assert cell.metadata.get("jupyter", {}).get("source_hidden", False) == hidden
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import copy
 import re
+import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,11 +36,12 @@ import nbformat
 import yaml
 from pybtex.database import BibliographyData, parse_file
 from pybtex.plugin import find_plugin
-from pybtex.richtext import Text
-from pybtex.style.formatting.unsrt import Style as UnsrtStyle
-from pybtex.style.template import field, sentence
 
 ROOT = Path(__file__).resolve().parent.parent
+# The bibliography's style is the book's own (the Sphinx extension in book/_ext): the
+# notebooks cite with the labels the book's list uses.
+sys.path.insert(0, str(ROOT / "book" / "_ext"))
+from rgbook_assets import AuthorYearLabels, AuthorYearStyle  # noqa: E402
 
 #: sphinx-proof's statement kinds; each is numbered on its own (Theorem 1, Definition 1, ...).
 PRF_KINDS = frozenset(
@@ -249,22 +251,14 @@ class Bibliography:
 
     def __init__(self, data: BibliographyData):
         self.data = data
-        self._style = _ListStyle()
+        self._style = AuthorYearStyle()
         # Looking a backend up scans the installed entry points: once, not at every name.
-        self._text = find_plugin("pybtex.backends", "text")()
         self._markdown = find_plugin("pybtex.backends", "markdown")()
-        # Two works with one author-year label become 2014a, 2014b, in the list's order (as
-        # in the book's bibliography).
-        ordered = [entry.key for entry in self._style.sort(list(data.entries.values()))]
-        labels = {key: (self.authors(key), data.entries[key].fields.get("year", "n.d.")) for key in ordered}
-        counts, seen = Counter(labels.values()), Counter()
-        self._year = {}
-        for key in ordered:
-            year = labels[key][1]
-            if counts[labels[key]] > 1:
-                seen[labels[key]] += 1
-                year += "abcdefghijklmnopqrstuvwxyz"[seen[labels[key]] - 1]
-            self._year[key] = year
+        # Labelled over the whole list, as the book's bibliography is: two works with one
+        # author-year label are 2014a and 2014b in both.
+        ordered = self._style.sort(list(data.entries.values()))
+        labels = AuthorYearLabels().format_labels(ordered)
+        self._label = {entry.key: label for entry, label in zip(ordered, labels, strict=True)}
 
     def _entry(self, key: str):
         try:
@@ -274,19 +268,13 @@ class Bibliography:
 
     def authors(self, key: str) -> str:
         """ "Kadanoff", "Mehta and Schwab" or "Iso et al." (three authors or more)."""
-        entry = self._entry(key)
-        people = entry.persons.get("author") or entry.persons.get("editor") or []
-        names = [Text.from_latex(" ".join(p.prelast_names + p.last_names)).render(self._text) for p in people]
-        if not names:
-            return Text.from_latex(entry.fields.get("organization", key)).render(self._text)
-        if len(names) >= 3:
-            return f"{names[0]} et al."
-        return " and ".join(names)
+        self._entry(key)
+        return self._label[key].rsplit(", ", 1)[0]
 
     def year(self, key: str) -> str:
         """The year, with a letter when the same authors have two works that year."""
         self._entry(key)
-        return self._year[key]
+        return self._label[key].rsplit(", ", 1)[1]
 
     def url(self, key: str) -> str | None:
         """The work's DOI, else its arXiv page, else its ``url`` field."""
@@ -315,16 +303,6 @@ class Bibliography:
             text = re.sub(r"\$[^$]+\$", lambda m: re.sub(r"\\([_*\[\]()#+.!-])", r"\1", m[0]), text)
             lines.append(f"- **{self.authors(entry.key)}, {self.year(entry.key)}.** {text}")
         return lines
-
-
-class _ListStyle(UnsrtStyle):
-    """The book's list of works: sorted by author, year and title; titles as written."""
-
-    default_sorting_style = "author_year_title"
-
-    def format_title(self, e, which_field, as_sentence=True):
-        title = field(which_field)  # pybtex's styles lower-case titles; the book does not
-        return sentence[title] if as_sentence else title
 
 
 class _Page:

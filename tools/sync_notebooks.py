@@ -23,12 +23,8 @@ import myst_to_notebook  # noqa: E402
 
 def chapters() -> list[Path]:
     """The Markdown notebooks in book/: the .md files whose front matter has a jupytext header."""
-    out = []
-    for path in sorted((ROOT / "book").glob("*.md")):
-        text = path.read_text(encoding="utf-8")
-        if text.startswith("---\n") and "\njupytext:" in text.split("\n---\n", 1)[0]:
-            out.append(path)
-    return out
+    paths = sorted((ROOT / "book").glob("*.md"))
+    return [p for p in paths if myst_to_notebook.is_notebook_page(p.read_text(encoding="utf-8"))]
 
 
 def main() -> None:

@@ -29,14 +29,13 @@ import re
 import shutil
 from collections import Counter
 from pathlib import Path
+from string import ascii_lowercase
 
 from docutils import nodes
 from pybtex.plugin import register_plugin
+from pybtex.richtext import Text
 from pybtex.style.formatting.unsrt import Style as UnsrtStyle
 from pybtex.style.labels import BaseLabelStyle
-from pybtex.style.sorting.author_year_title import (
-    SortingStyle as AuthorYearTitle,
-)
 from pybtex.style.template import field, sentence
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -104,18 +103,20 @@ def repository_url(configured: str | None) -> str:
 
 
 def author_year(entry) -> str:
-    """ "Mehta and Schwab, 2014", "Ackley et al., 1985": the text's cite."""
+    """ "Mehta and Schwab, 2014", "Ackley et al., 1985": the text's cite.
+
+    Names are decoded from LaTeX ("G{\\"o}kmen" is "Gökmen"). The
+    notebooks' citations (tools/myst_to_notebook.py) use the same labels.
+    """
     people = (
         entry.persons.get("author") or entry.persons.get("editor") or []
     )
     names = [" ".join(p.prelast_names + p.last_names) for p in people]
-    names = [n.replace("{", "").replace("}", "") for n in names]
     if not names:
-        who = entry.fields.get("organization", entry.key)
-    elif len(names) == 1:
-        who = names[0]
-    elif len(names) == 2:
-        who = f"{names[0]} and {names[1]}"
+        names = [entry.fields.get("organization", entry.key)]
+    names = [Text.from_latex(n).render_as("text") for n in names]
+    if len(names) <= 2:
+        who = " and ".join(names)
     else:
         who = f"{names[0]} et al."
     return f"{who}, {entry.fields.get('year', 'n.d.')}"
@@ -129,12 +130,13 @@ class AuthorYearLabels(BaseLabelStyle):
         for label in labels:
             if counts[label] > 1:  # two papers of one year: 2014a, 2014b
                 seen[label] += 1
-                label = f"{label}{'abcdefghij'[seen[label] - 1]}"
+                label = f"{label}{ascii_lowercase[seen[label] - 1]}"
             yield label
 
 
 class AuthorYearStyle(UnsrtStyle):
     default_label_style = "rgbook-author-year"
+    # pybtex's own: by author (von part included, lower case), year, title.
     default_sorting_style = "author_year_title"
 
     def format_title(self, e, which_field, as_sentence=True):
@@ -146,9 +148,6 @@ register_plugin(
     "pybtex.style.labels", "rgbook-author-year", AuthorYearLabels
 )
 register_plugin("pybtex.style.formatting", "rgbook", AuthorYearStyle)
-register_plugin(
-    "pybtex.style.sorting", "author_year_title", AuthorYearTitle
-)
 
 _SUBSCRIPT = re.compile(r"\$([A-Za-z])_\{?([A-Za-z0-9]+)\}?\$")
 
